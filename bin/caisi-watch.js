@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Entry point for `npx caisi-watch`: the TypeScript is compiled to dist/ by `npm run build` (run by `prepare`).
+import '../dist/src/cli.js';
