@@ -1,3 +1,5 @@
 #!/usr/bin/env node
 // Entry point for `npx caisi-watch`: the TypeScript is compiled to dist/ by `npm run build` (run by `prepare`).
-import '../dist/src/cli.js';
+import { main } from '../dist/src/cli.js';
+
+main();

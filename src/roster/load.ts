@@ -77,11 +77,17 @@ function checkReferences(r: Roster, file: string): void {
   const labs = unique(r.labs, 'labs');
   const programs = unique(r.programs, 'programs');
   unique(r.events, 'events');
+  /** Every value must be in the set; the message names the first that is not. */
+  const needAll = (set: Set<string>, values: string[], where: string, what: string) => {
+    values.forEach((value, j) => {
+      if (!set.has(value)) throw new SeedError(file, `${where}[${j}]`, `unknown ${what} "${value}"`);
+    });
+  };
   const need = (set: Set<string>, value: string, where: string, what: string) => {
     if (!set.has(value)) throw new SeedError(file, where, `unknown ${what} "${value}"`);
   };
   r.programs.forEach((p, i) => {
-    p.sources.forEach((s, j) => need(sources, s, `programs[${i}].sources[${j}]`, 'source'));
+    needAll(sources, p.sources, `programs[${i}].sources`, 'source');
   });
   const pairs = new Set<string>();
   r.memberships.forEach((m, i) => {
@@ -90,19 +96,17 @@ function checkReferences(r: Roster, file: string): void {
     const key = `${m.lab}/${m.program}`;
     if (pairs.has(key)) throw new SeedError(file, `memberships[${i}]`, `second membership for ${key}`);
     pairs.add(key);
-    m.sources.forEach((s, j) => need(sources, s, `memberships[${i}].sources[${j}]`, 'source'));
+    needAll(sources, m.sources, `memberships[${i}].sources`, 'source');
     m.versions.forEach((v, k) => {
-      v.sources.forEach((s, j) =>
-        need(sources, s, `memberships[${i}].versions[${k}].sources[${j}]`, 'source'),
-      );
+      needAll(sources, v.sources, `memberships[${i}].versions[${k}].sources`, 'source');
     });
   });
   r.events.forEach((e, i) => {
-    e.labs.forEach((l, j) => need(labs, l, `events[${i}].labs[${j}]`, 'lab'));
-    e.programs.forEach((p, j) => need(programs, p, `events[${i}].programs[${j}]`, 'program'));
-    e.sources.forEach((s, j) => need(sources, s, `events[${i}].sources[${j}]`, 'source'));
+    needAll(labs, e.labs, `events[${i}].labs`, 'lab');
+    needAll(programs, e.programs, `events[${i}].programs`, 'program');
+    needAll(sources, e.sources, `events[${i}].sources`, 'source');
     e.versions.forEach((v, k) => {
-      v.sources.forEach((s, j) => need(sources, s, `events[${i}].versions[${k}].sources[${j}]`, 'source'));
+      needAll(sources, v.sources, `events[${i}].versions[${k}].sources`, 'source');
     });
   });
 }

@@ -1,0 +1,116 @@
+/**
+ * `caisi-watch` command line. Every failure ends in one line on stderr and an exit code
+ * (2 for bad input or usage, 1 for a runtime failure); never a stack trace.
+ */
+
+import { LookupError } from './answers/answer.js';
+import {
+  demoCommand,
+  pollCommand,
+  recentCommand,
+  rosterCommand,
+  statusCommand,
+  timelineCommand,
+} from './cli/commands.js';
+import { type CliIO, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIO, UserError } from './cli/io.js';
+import { matchCommand } from './cli/match-command.js';
+import { parseCommand } from './cli/parse-command.js';
+import { ConfigError } from './config/config-file.js';
+import { loadRoster, SeedError } from './roster/load.js';
+import { StoreError } from './store/sqlite-store.js';
+
+export const USAGE = `caisi-watch — watch the news for government review of frontier AI labs
+
+Usage: caisi-watch <command> [options]
+
+  demo [--json]                     run the bundled demo feeds through the whole pipeline
+  parse <file|url> [--json]         parse one feed and print its normalised items
+  match [--json]                    JSON lines {"id","title","summary"} on stdin → one match per line
+  poll --once [--dry-run] [--json]  poll the configured feeds once (CAISI_CONFIG, CAISI_FEEDS, CAISI_DB)
+  status <lab>                      where a lab stands in each program, with sources
+  roster [program]                  who has signed what
+  timeline [lab|program]            dated events with sources
+  recent [lab] [n]                  latest matched stories in the store
+  start                             run the bot (Slack when tokens are set, else local mode)
+  help                              this text
+
+Lookups accept --db <file> (default: CAISI_DB or ./data/caisi.db).
+`;
+
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case 'demo':
+        return await demoCommand(args, io);
+      case 'parse':
+        return await parseCommand(args, io);
+      case 'match':
+        return await matchCommand(args, io, loadRoster());
+      case 'poll':
+        return await pollCommand(args, io);
+      case 'status':
+        return await statusCommand(args, io);
+      case 'roster':
+        return await rosterCommand(args, io);
+      case 'timeline':
+        return await timelineCommand(args, io);
+      case 'recent':
+        return await recentCommand(args, io);
+      case 'start': {
+        const { startCommand } = await import('./main.js');
+        return await startCommand(args, io);
+      }
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(USAGE);
+        return EXIT_OK;
+      case undefined:
+        io.stderr(USAGE);
+        return EXIT_USAGE;
+      default:
+        io.stderr(`caisi-watch: unknown command "${command.slice(0, 40)}"; try \`caisi-watch help\`\n`);
+        return EXIT_USAGE;
+    }
+  } catch (err) {
+    return reportError(err, command ?? '', io);
+  }
+}
+
+/** One line for the user; the exit code says whether it was their input or our failure. */
+export function reportError(err: unknown, command: string, io: CliIO): number {
+  const oneLine = (s: string) => s.replace(/\s*\n\s*/g, '; ').slice(0, 500);
+  if (err instanceof UserError) {
+    io.stderr(`caisi-watch ${oneLine(err.message)}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof LookupError) {
+    io.stderr(`caisi-watch ${command}: ${oneLine(err.message)}\n`);
+    return EXIT_USAGE;
+  }
+  if (err instanceof SeedError || err instanceof ConfigError || err instanceof StoreError) {
+    io.stderr(`caisi-watch ${command}: ${oneLine(err.message)}\n`);
+    return EXIT_USAGE;
+  }
+  io.stderr(
+    `caisi-watch ${command}: unexpected error: ${oneLine(err instanceof Error ? err.message : String(err))}\n`,
+  );
+  return EXIT_FAILURE;
+}
+
+/** Run the CLI in this process: what `bin/caisi-watch.js` calls. */
+export function main(): void {
+  // Output piped into `head` must not crash the process.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+  });
+  runCli(process.argv.slice(2), processIO()).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.exitCode = reportError(err, process.argv[2] ?? '', processIO());
+    },
+  );
+}

@@ -1,0 +1,58 @@
+/**
+ * Wiring shared by the CLI and the Slack app: seeds, config, store, matcher and the roster as it
+ * stands (seeds plus edits made in Slack).
+ */
+import { existsSync } from 'node:fs';
+import { type Config, demoConfigPath, loadConfig } from './config/config-file.js';
+import { compileMatcher, type Matcher } from './match/matcher.js';
+import { applyRosterEdits } from './roster/effective.js';
+import { loadRoster } from './roster/load.js';
+import type { Roster } from './roster/schema.js';
+import { SqliteStore } from './store/sqlite-store.js';
+
+export const DEFAULT_DB = './data/caisi.db';
+
+export interface Context {
+  seed: Roster;
+  config: Config;
+  store: SqliteStore;
+  matcher: Matcher;
+  /** The roster as users see it now: seeds with the edits made in Slack on top. */
+  roster(): Roster;
+  close(): void;
+}
+
+export interface ContextOptions {
+  dbFile: string;
+  configFile?: string | null;
+  feedsEnv?: string;
+  rosterFile?: string;
+  /** Make the store's feed list match the config (the poller does; lookups need not). */
+  syncFeeds?: boolean;
+  now?: () => number;
+}
+
+export function createContext(o: ContextOptions): Context {
+  const seed = loadRoster(o.rosterFile);
+  const config = loadConfig(o.configFile ?? demoConfigPath(), o.feedsEnv);
+  const store = SqliteStore.open(o.dbFile);
+  if (o.syncFeeds)
+    store.syncConfigFeeds(
+      config.feeds.map((f) => f.url),
+      new Date((o.now ?? Date.now)()).toISOString(),
+    );
+  const matcher = compileMatcher(seed);
+  return {
+    seed,
+    config,
+    store,
+    matcher,
+    roster: () => applyRosterEdits(seed, store.rosterEdits()),
+    close: () => store.close(),
+  };
+}
+
+/** Open the store only if it exists: a lookup should not create a database as a side effect. */
+export function dbExists(file: string): boolean {
+  return file === ':memory:' || existsSync(file);
+}

@@ -1,0 +1,85 @@
+/**
+ * `caisi-watch start` (what `npm start` runs): validate the environment, then run the bot in
+ * Socket Mode, in HTTP mode, or — with no Slack tokens — in local mode, printing alerts.
+ */
+import path from 'node:path';
+import type { CliIO } from './cli/io.js';
+import { EXIT_OK, EXIT_USAGE } from './cli/io.js';
+import { realConfigPath } from './config/config-file.js';
+import { type Env, EnvError, parseEnv } from './config/env.js';
+import { createContext } from './context.js';
+import { pollOnce } from './pipeline/poll.js';
+import { renderAlertText } from './render/alert.js';
+import { systemClock } from './util/clock.js';
+import { createLogger } from './util/logger.js';
+
+export async function startCommand(args: string[], io: CliIO): Promise<number> {
+  if (args.length) {
+    io.stderr(
+      `caisi-watch start: unexpected argument "${args[0]}"; configure with environment variables (see README)\n`,
+    );
+    return EXIT_USAGE;
+  }
+  let env: Env;
+  try {
+    env = parseEnv(io.env);
+  } catch (err) {
+    if (err instanceof EnvError) {
+      for (const p of err.problems) io.stderr(`caisi-watch start: ${p}\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+  if (env.mode === 'local') return runLocal(env, io);
+  const { runSlack } = await import('./slack/run.js');
+  return runSlack(env, io);
+}
+
+/** Local mode: poll the configured feeds (the demo feeds unless configured) and print alerts. */
+async function runLocal(env: Env, io: CliIO): Promise<number> {
+  const logger = createLogger(env.LOG_LEVEL);
+  io.stderr(
+    `caisi-watch: local mode (no Slack). To connect to Slack set ${env.missing.join(' and ')}.\n` +
+      'Polling the configured feeds and printing alerts here; Ctrl-C stops.\n',
+  );
+  const ctx = createContext({
+    dbFile: path.resolve(io.cwd, env.CAISI_DB),
+    configFile: env.CAISI_CONFIG ?? null,
+    feedsEnv: env.CAISI_FEEDS,
+    syncFeeds: true,
+  });
+  const config = { ...ctx.config, pollSeconds: env.CAISI_POLL_SECONDS };
+  let stopping = false;
+  let wake: (() => void) | null = null;
+  const stop = () => {
+    stopping = true;
+    wake?.();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    while (!stopping) {
+      const report = await pollOnce({
+        store: ctx.store,
+        matcher: ctx.matcher,
+        config,
+        clock: systemClock,
+        logger,
+      });
+      const ids = [...new Set(report.events.filter((e) => e.kind === 'new').map((e) => e.story.id))];
+      for (const id of ids) {
+        const story = ctx.store.story(id);
+        if (story) io.stdout(`${renderAlertText(ctx.roster(), story)}\n\n`);
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, env.CAISI_POLL_SECONDS * 1000);
+      });
+    }
+  } finally {
+    ctx.close();
+  }
+  return EXIT_OK;
+}
+
+export { realConfigPath };

@@ -1,0 +1,352 @@
+/**
+ * Delivery: the outbox worker. Exactly once across crashes and Slack faults:
+ *  1. a delivery is marked `sending` in the store before the Slack call;
+ *  2. the message carries the delivery key in its `metadata`;
+ *  3. a delivery whose outcome is unknown (crash, timeout, 5xx) is looked up with
+ *     `conversations.history` before it is ever sent again.
+ * The outbox owns retries (the WebClient's own are off) and reads time from an injected clock,
+ * so tests drive 429s and backoff without sleeping.
+ */
+import type { KnownBlock, WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { renderAlertBlocks } from '../render/alert.js';
+import { escapeMrkdwn, truncate } from '../render/mrkdwn.js';
+import type { Roster } from '../roster/schema.js';
+import type { SqliteStore } from '../store/sqlite-store.js';
+import type { OutboxRow } from '../store/types.js';
+import type { Clock } from '../util/clock.js';
+import { renderDigest } from './digest.js';
+
+export const ALERT_EVENT_TYPE = 'caisi_alert';
+
+/** Errors after which the delivery waits for a person (bot not in channel, channel gone). */
+const PARK_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'channel_is_archived', 'restricted_action', 'cannot_dm_bot', 'user_not_found']);
+/** Errors after which nothing can be posted until the token is fixed. */
+const AUTH_ERRORS = new Set(['invalid_auth', 'token_revoked', 'token_expired', 'account_inactive', 'not_authed', 'missing_scope', 'team_access_not_granted']);
+/** Errors about the message itself: send a plainer, shorter one instead. */
+const CONTENT_ERRORS = new Set(['msg_too_long', 'invalid_blocks', 'invalid_blocks_format', 'msg_blocks_too_long', 'too_many_blocks', 'invalid_metadata_format', 'metadata_too_large']);
+
+export interface DelivererDeps {
+  store: SqliteStore;
+  client: WebClient;
+  roster: () => Roster;
+  clock: Clock;
+  logger: Logger;
+  /** Gap between two messages to the same channel (Slack allows about one a second). */
+  channelGapMs?: number;
+  /** Told when a delivery is parked, so admins hear of it privately. */
+  onParked?: (row: OutboxRow, error: string) => void;
+  maxAttempts?: number;
+}
+
+type SlackError = Error & {
+  code?: string;
+  retryAfter?: number;
+  statusCode?: number;
+  data?: { error?: string };
+};
+
+export const backoffMs = (attempts: number) => Math.min(1000 * 2 ** Math.max(0, attempts - 1), 5 * 60_000);
+
+/** Channel ids that may be joined: public channels (C…) and legacy groups (G…, refused by Slack). */
+const JOINABLE = /^[CG][A-Z0-9]+$/;
+
+export class Deliverer {
+  private readonly channelReadyAt = new Map<string, number>();
+  /** Channels the bot joined (or need not / cannot join) since start. */
+  private readonly joined = new Set<string>();
+  private authError: string | null = null;
+  private readonly gap: number;
+
+  constructor(private readonly d: DelivererDeps) {
+    this.gap = d.channelGapMs ?? 1100;
+  }
+
+  /** Set when Slack rejected the token: nothing is posted until restart with a good one. */
+  get stoppedBecause(): string | null {
+    return this.authError;
+  }
+
+  private now() {
+    return this.d.clock.now();
+  }
+  private iso(ms = this.now()) {
+    return new Date(ms).toISOString();
+  }
+
+  /**
+   * After a restart: every delivery left `sending` may or may not be in Slack. Look for it by its
+   * key; found → sent, not found → pending again.
+   */
+  async recover(): Promise<void> {
+    for (const row of this.d.store.inDoubtDeliveries()) {
+      try {
+        const ts = await this.findPosted(row);
+        if (ts) {
+          this.d.store.markSent(row.id, ts, this.iso());
+          this.d.logger.info({ delivery: row.deliveryKey, ts }, 'delivery found in Slack after restart');
+        } else {
+          this.d.store.retryLater(row.id, this.iso(), 'not found in channel history after restart');
+          this.d.store.patchPayload(row.id, { inDoubt: false });
+        }
+      } catch (err) {
+        // History unreadable now: keep it in doubt; it is checked again before any send.
+        this.d.store.retryLater(row.id, this.iso(this.now() + backoffMs(row.attempts)), errorText(err));
+        this.d.store.patchPayload(row.id, { inDoubt: true });
+      }
+    }
+  }
+
+  /** When the worker should run next: the earliest due delivery, or a channel's pacing gap. */
+  nextWakeAt(): number | null {
+    const t = this.d.store.nextDeliveryTime();
+    if (!t) return null;
+    return Date.parse(t);
+  }
+
+  /**
+   * Send what is due: at most one message per channel per call (Slack's per-channel pace), all
+   * channels in parallel so one slow or limited channel never holds the others.
+   */
+  async runDue(): Promise<number> {
+    if (this.authError) return 0;
+    const now = this.now();
+    const due = this.d.store.dueDeliveries(this.iso(now), 500);
+    const firstPerChannel = new Map<string, OutboxRow>();
+    for (const row of due) if (!firstPerChannel.has(row.channel)) firstPerChannel.set(row.channel, row);
+    let sent = 0;
+    await Promise.all(
+      [...firstPerChannel.values()].map(async (row) => {
+        const ready = this.channelReadyAt.get(row.channel) ?? 0;
+        if (ready > now) {
+          this.d.store.retryLater(row.id, this.iso(ready), row.lastError ?? 'paced');
+          return;
+        }
+        if (await this.deliver(row)) sent++;
+      }),
+    );
+    return sent;
+  }
+
+  /** Deliver everything due now and whatever becomes due as the clock moves (tests, shutdown). */
+  async drain(maxRounds = 1000): Promise<void> {
+    for (let i = 0; i < maxRounds; i++) {
+      const sent = await this.runDue();
+      if (this.authError) return;
+      // Stop when nothing was sent and nothing is due now (a retry queued for "now", such as the
+      // plain-text fallback, goes round again).
+      if (sent === 0 && this.d.store.dueDeliveries(this.iso(), 1).length === 0) return;
+    }
+  }
+
+  private async deliver(row: OutboxRow): Promise<boolean> {
+    const { store, logger } = this.d;
+    if (row.payload.inDoubt) {
+      try {
+        const ts = await this.findPosted(row);
+        if (ts) {
+          store.markSent(row.id, ts, this.iso());
+          return true;
+        }
+        store.patchPayload(row.id, { inDoubt: false });
+      } catch (err) {
+        // History unreadable: a rate limit waits, a channel the bot cannot read parks (still in
+        // doubt, so it is looked up again when released), anything else backs off.
+        this.handleError(row, err as SlackError);
+        return false;
+      }
+    }
+    const message = this.render(row);
+    if (!message) {
+      // Nothing to say (the story is gone, or an update for an alert not yet posted): done.
+      store.markSent(row.id, null, this.iso());
+      return false;
+    }
+    if (message.kind === 'wait') {
+      store.retryLater(row.id, this.iso(this.now() + 1000), 'waiting for the alert to be posted');
+      return false;
+    }
+    if (message.kind === 'post') await this.ensureJoined(row.channel);
+    store.markSending(row.id, this.iso());
+    this.channelReadyAt.set(row.channel, this.now() + this.gap);
+    try {
+      let ts: string | null;
+      if (message.kind === 'update') {
+        await this.d.client.chat.update({
+          channel: row.channel,
+          ts: message.ts,
+          text: message.text,
+          blocks: (message.blocks ?? []) as unknown as KnownBlock[],
+        });
+        ts = message.ts;
+      } else {
+        const res = await this.d.client.chat.postMessage({
+          channel: row.channel,
+          text: message.text,
+          ...(message.blocks ? { blocks: message.blocks as unknown as KnownBlock[] } : {}),
+          unfurl_links: false,
+          unfurl_media: false,
+          metadata: { event_type: ALERT_EVENT_TYPE, event_payload: { delivery_id: row.deliveryKey, story_id: row.storyId ?? 0 } },
+        });
+        ts = (res.ts as string | undefined) ?? null;
+      }
+      store.markSent(row.id, ts, this.iso());
+      logger.info({ delivery: row.deliveryKey, channel: row.channel, kind: row.kind }, 'delivered');
+      return true;
+    } catch (err) {
+      this.handleError(row, err as SlackError);
+      return false;
+    }
+  }
+
+  private handleError(row: OutboxRow, err: SlackError): void {
+    const { store, logger } = this.d;
+    const code = err.data?.error ?? '';
+    if (err.code === 'slack_webapi_rate_limited_error' || code === 'ratelimited') {
+      const wait = Math.max(1, err.retryAfter ?? 30) * 1000;
+      const at = this.now() + wait;
+      this.channelReadyAt.set(row.channel, at);
+      store.retryLater(row.id, this.iso(at), `rate limited; retry after ${wait / 1000} s`);
+      logger.warn({ delivery: row.deliveryKey, channel: row.channel, retryAfterSeconds: wait / 1000 }, 'Slack rate limit');
+      return;
+    }
+    if (err.code === 'slack_webapi_platform_error') {
+      if (PARK_ERRORS.has(code)) {
+        store.park(row.id, code);
+        logger.warn({ delivery: row.deliveryKey, channel: row.channel, error: code }, 'delivery parked');
+        this.d.onParked?.(row, code);
+        return;
+      }
+      if (AUTH_ERRORS.has(code)) {
+        this.authError = code;
+        store.retryLater(row.id, this.iso(), code);
+        logger.error({ error: code }, `Slack refused the bot token (${code}): posting stopped, nothing is lost; fix SLACK_BOT_TOKEN and restart`);
+        return;
+      }
+      if (CONTENT_ERRORS.has(code) && !row.payload.fallback) {
+        store.patchPayload(row.id, { fallback: true });
+        store.retryLater(row.id, this.iso(), code);
+        logger.warn({ delivery: row.deliveryKey, error: code }, 'Slack refused the message; sending a plain one');
+        return;
+      }
+      if (row.kind === 'update' && code === 'message_not_found') {
+        store.markSent(row.id, null, this.iso());
+        return;
+      }
+      // Slack said no, so nothing was posted: retry with backoff, then park.
+      if (row.attempts + 1 >= (this.d.maxAttempts ?? 8)) {
+        store.park(row.id, code || err.message);
+        this.d.onParked?.(row, code || err.message);
+      } else store.retryLater(row.id, this.iso(this.now() + backoffMs(row.attempts + 1)), code || err.message);
+      return;
+    }
+    // Timeout, network error or 5xx: the message may or may not have been posted.
+    store.patchPayload(row.id, { inDoubt: row.kind !== 'update' });
+    this.retry(row, err);
+  }
+
+  private retry(row: OutboxRow, err: unknown): void {
+    const attempts = row.attempts + 1;
+    this.d.store.retryLater(row.id, this.iso(this.now() + backoffMs(attempts)), errorText(err));
+    this.d.logger.warn({ delivery: row.deliveryKey, channel: row.channel, attempts, err: errorText(err) }, 'delivery failed; will retry');
+  }
+
+  /**
+   * Join a public channel before the first post there. chat:write.public lets the bot post without
+   * joining, but a bot token reads conversations.history only where it is a member, and recovery
+   * after a crash needs that read. Private channels and DMs cannot be joined (the bot must be
+   * invited); any refusal is left for the post itself to report (it parks with the right reason).
+   * Returns whether the bot is now known to be a member.
+   */
+  private async ensureJoined(channel: string, force = false): Promise<boolean> {
+    if (!JOINABLE.test(channel) || (this.joined.has(channel) && !force)) return false;
+    try {
+      await this.d.client.conversations.join({ channel });
+      this.joined.add(channel);
+      return true;
+    } catch (err) {
+      const e = err as SlackError;
+      const code = e.data?.error ?? '';
+      // A definite answer (private channel, no channels:join scope, gone): do not ask again.
+      // A transient one (429, 5xx, timeout): try again before the next post.
+      if (e.code === 'slack_webapi_platform_error') this.joined.add(channel);
+      this.d.logger.debug({ channel, err: code || e.message }, 'conversations.join failed; posting without joining');
+      return false;
+    }
+  }
+
+  /** Look for a delivery's message in the channel by the key in its metadata. */
+  private async findPosted(row: OutboxRow): Promise<string | null> {
+    if (row.kind === 'update') return null;
+    const since = Date.parse(row.sendingAt ?? row.createdAt) - 10 * 60_000;
+    let cursor: string | undefined;
+    let rejoined = false;
+    // A notice to an admin is posted with their user id; its history is that of the app's DM.
+    const channel = /^[UW][A-Z0-9]+$/.test(row.channel)
+      ? ((await this.d.client.conversations.open({ users: row.channel })).channel?.id ?? row.channel)
+      : row.channel;
+    for (let page = 0; page < 10; page++) {
+      const args = {
+        channel,
+        oldest: String(Math.max(0, since) / 1000),
+        include_all_metadata: true,
+        limit: 200,
+        cursor,
+      };
+      let res: Awaited<ReturnType<WebClient['conversations']['history']>>;
+      try {
+        res = await this.d.client.conversations.history(args);
+      } catch (err) {
+        // Posted through chat:write.public but not a member (e.g. joined before a restart, then
+        // removed): join once and read again.
+        if ((err as SlackError).data?.error !== 'not_in_channel' || rejoined) throw err;
+        rejoined = true;
+        if (!(await this.ensureJoined(row.channel, true))) throw err;
+        res = await this.d.client.conversations.history(args);
+      }
+      for (const m of res.messages ?? []) {
+        const payload = (m as { metadata?: { event_payload?: { delivery_id?: string } } }).metadata?.event_payload;
+        if (payload?.delivery_id === row.deliveryKey) return m.ts ?? null;
+      }
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!cursor) break;
+    }
+    return null;
+  }
+
+  private render(
+    row: OutboxRow,
+  ):
+    | { kind: 'post'; text: string; blocks?: Record<string, unknown>[] }
+    | { kind: 'update'; ts: string; text: string; blocks?: Record<string, unknown>[] }
+    | { kind: 'wait' }
+    | null {
+    const { store } = this.d;
+    const r = this.d.roster();
+    if (row.kind === 'notice' || row.kind === 'digest') {
+      const text = row.kind === 'digest' ? renderDigest(r, store, row.payload) : escapeMrkdwn(String(row.payload.text ?? ''));
+      return text ? { kind: 'post', text: truncate(text, 3900) } : null;
+    }
+    const story = row.storyId != null ? store.story(row.storyId) : undefined;
+    if (!story) return null;
+    const rendered = renderAlertBlocks(r, story, store.proposalsForStory(story.id));
+    const plain = {
+      text: truncate(
+        `${rendered.text}${story.sources[0]?.link ? `\n${story.sources[0].link}` : ''}${story.sources.length > 1 ? `\nAlso covered by ${story.sources.length - 1} more outlet(s).` : ''}`,
+        1500,
+      ),
+    };
+    const body = row.payload.fallback ? plain : { text: rendered.text, blocks: rendered.blocks };
+    if (row.kind === 'alert') return { kind: 'post', ...body };
+    const alert = store.sentAlert(story.id, row.channel);
+    // No alert, or one not posted yet: the alert is rendered when sent and will name this source.
+    if (!alert || alert.state === 'parked' || (alert.state === 'pending' && !alert.payload.inDoubt)) return null;
+    if (alert.state !== 'sent' || !alert.messageTs) return { kind: 'wait' };
+    return { kind: 'update', ts: alert.messageTs, ...body };
+  }
+}
+
+const errorText = (err: unknown) => {
+  const e = err as SlackError;
+  return (e.data?.error ?? e.message ?? String(err)).slice(0, 300);
+};

@@ -1,0 +1,19 @@
+/** What the Slack handlers may use: everything through src/, nothing they build themselves. */
+import type { Logger } from 'pino';
+import type { Config } from '../config/config-file.js';
+import type { Roster } from '../roster/schema.js';
+import type { SqliteStore } from '../store/sqlite-store.js';
+import type { Clock } from '../util/clock.js';
+
+export interface SlackDeps {
+  store: SqliteStore;
+  roster: () => Roster;
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  isAdmin: (userId: string) => Promise<boolean>;
+  whoCanWrite: () => string;
+  checkNewFeedUrl: (url: string) => Promise<void>;
+  /** Nudge the delivery worker: something new is in the outbox. */
+  wakeDelivery: () => void;
+}

@@ -1,0 +1,365 @@
+/**
+ * The bot connected to Slack: a Bolt app (Socket Mode or HTTP), the poll loop, the delivery
+ * worker, daily digests, /healthz, and a clean stop on SIGTERM.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { registerHandlers } from '../../handlers/index.js';
+import { LookupError } from '../answers/answer.js';
+import type { CliIO } from '../cli/io.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../cli/io.js';
+import { type Config, ConfigError, realConfigPath } from '../config/config-file.js';
+import type { Env } from '../config/env.js';
+import { type Context, createContext } from '../context.js';
+import { FeedFetchError } from '../feeds/fetch.js';
+import { checkNewFeedUrl } from '../feeds/url-policy.js';
+import { pollOnce } from '../pipeline/poll.js';
+import { SeedError } from '../roster/load.js';
+import { StoreError } from '../store/sqlite-store.js';
+import type { OutboxRow } from '../store/types.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { createLogger } from '../util/logger.js';
+import { createAdminCheck } from './admins.js';
+import { Deliverer } from './deliver.js';
+import type { SlackDeps } from './deps.js';
+import { queueDueDigests } from './digest.js';
+
+/** Bolt's logger interface, writing through pino so every line is JSON and redacted. */
+function boltLogger(logger: Logger): BoltLogger {
+  let level = LogLevel.INFO;
+  const text = (msg: unknown[]) => msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
+  return {
+    debug: (...m) => logger.debug({ src: 'bolt' }, text(m)),
+    info: (...m) => logger.info({ src: 'bolt' }, text(m)),
+    warn: (...m) => logger.warn({ src: 'bolt' }, text(m)),
+    error: (...m) => logger.error({ src: 'bolt' }, text(m)),
+    setLevel: (l) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
+
+export interface Health {
+  lastPollStartedAt: number | null;
+  lastPollFinishedAt: number | null;
+  startedAt: number;
+}
+
+export function healthReport(ctx: Pick<Context, 'store'>, h: Health, pollSeconds: number, nowMs: number) {
+  const feeds = ctx.store.listFeeds();
+  const failing = feeds.filter((f) => f.enabled && f.consecutiveErrors > 0).length;
+  const last = h.lastPollFinishedAt ?? h.startedAt;
+  const stalled = nowMs - last > 3 * pollSeconds * 1000;
+  return {
+    status: stalled ? 503 : 200,
+    body: {
+      ok: !stalled,
+      lastPoll: h.lastPollFinishedAt ? new Date(h.lastPollFinishedAt).toISOString() : null,
+      feeds: feeds.filter((f) => f.enabled).length,
+      feedsFailing: failing,
+      feedsDisabled: feeds.filter((f) => !f.enabled).length,
+      outboxDepth: ctx.store.outboxDepth(),
+      parked: ctx.store.parkedDeliveries().length,
+    },
+  };
+}
+
+export interface SlackAppOptions {
+  mode: 'http' | 'socket';
+  botToken: string;
+  signingSecret?: string;
+  appToken?: string;
+  /** Web API base URL (the local emulator in tests); Slack's when unset. */
+  slackApiUrl?: string;
+  admins: string[];
+  store: Context['store'];
+  roster: Context['roster'];
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  health: Health;
+  /** Gap between two messages to one channel (tests pass 0 or drive the clock). */
+  channelGapMs?: number;
+}
+
+export interface SlackApp {
+  app: App;
+  deliverer: Deliverer;
+  deps: SlackDeps;
+  /** Set what `wakeDelivery` calls (the delivery loop's wake-up). */
+  onWake(fn: () => void): void;
+}
+
+/**
+ * The Bolt app with every listener, the deliverer and the health route: what `start` runs, and
+ * what the tests start in-process against the local Slack API server.
+ */
+export function createSlackApp(o: SlackAppOptions): SlackApp {
+  const { store, clock, logger, config } = o;
+  const clientOptions = {
+    slackApiUrl: o.slackApiUrl ? o.slackApiUrl.replace(/\/?$/, '/') : undefined,
+    // The outbox owns retries: the client's own retry after a network error could post twice.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 10_000,
+  };
+  const http = o.mode === 'http';
+  const app = new App({
+    token: o.botToken,
+    logger: boltLogger(logger),
+    clientOptions,
+    ...(http
+      ? {
+          signingSecret: o.signingSecret,
+          customRoutes: [
+            {
+              path: '/healthz',
+              method: ['GET'],
+              handler: (_req: IncomingMessage, res: ServerResponse) => {
+                const h = healthReport({ store }, o.health, config.pollSeconds, clock.now());
+                res.writeHead(h.status, { 'content-type': 'application/json' });
+                res.end(JSON.stringify(h.body));
+              },
+            },
+          ],
+        }
+      : { appToken: o.appToken, socketMode: true }),
+  });
+
+  const { isAdmin, whoCanWrite } = createAdminCheck(app.client, o.admins, clock, logger);
+  let wake: () => void = () => {};
+  const deliverer = new Deliverer({
+    store,
+    client: app.client,
+    roster: o.roster,
+    clock,
+    logger,
+    channelGapMs: o.channelGapMs,
+    onParked: (row, error) => notifyParked(o, row, error),
+  });
+  const deps: SlackDeps = {
+    store,
+    roster: o.roster,
+    config,
+    clock,
+    logger,
+    isAdmin,
+    whoCanWrite,
+    checkNewFeedUrl: async (url) => {
+      try {
+        await checkNewFeedUrl(url, { allowPrivate: config.allowPrivateFeeds });
+      } catch (err) {
+        if (err instanceof FeedFetchError) throw new LookupError(`Cannot add that feed: ${err.message}`);
+        throw err;
+      }
+    },
+    wakeDelivery: () => wake(),
+  };
+  registerHandlers(app, deps);
+  app.error(async (err) => {
+    logger.error({ err: (err as Error).message }, 'Slack listener failed');
+  });
+  return {
+    app,
+    deliverer,
+    deps,
+    onWake: (fn) => {
+      wake = fn;
+    },
+  };
+}
+
+/** A parked alert is told to each admin privately (never in the alert channel). */
+function notifyParked(o: SlackAppOptions, row: OutboxRow, error: string): void {
+  if (row.kind === 'notice') return; // a notice that cannot reach an admin is not worth another notice
+  const now = new Date(o.clock.now()).toISOString();
+  for (const admin of o.admins)
+    o.store.enqueue(
+      {
+        key: `notice:parked:${row.id}:${admin}`,
+        kind: 'notice',
+        storyId: null,
+        channel: admin,
+        payload: {
+          text: `caisi-watch could not post an alert to channel ${row.channel} (${error}). It is parked, not lost: invite the bot to the channel and run /caisi subscribe there again, or see the App Home.`,
+        },
+      },
+      now,
+    );
+  if (o.admins.length === 0) o.logger.warn({ channel: row.channel, error }, 'alert parked; no CAISI_ADMINS to notify');
+}
+
+/** A sleep that `cancelAll` ends at once (on stop), leaving no timer behind. */
+function sleeper() {
+  const pending = new Set<() => void>();
+  return {
+    sleep: (ms: number) =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(t);
+          pending.delete(done);
+          resolve();
+        };
+        const t = setTimeout(done, Math.max(0, ms));
+        pending.add(done);
+      }),
+    cancelAll: () => {
+      for (const done of [...pending]) done();
+    },
+  };
+}
+
+export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock): Promise<number> {
+  const logger = createLogger(env.LOG_LEVEL);
+  let ctx: Context;
+  try {
+    ctx = createContext({
+      dbFile: path.resolve(io.cwd, env.CAISI_DB),
+      configFile: env.CAISI_CONFIG ?? realConfigPath(),
+      feedsEnv: env.CAISI_FEEDS,
+      syncFeeds: true,
+    });
+  } catch (err) {
+    if (err instanceof StoreError || err instanceof ConfigError || err instanceof SeedError) {
+      io.stderr(`caisi-watch start: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+  const config: Config = {
+    ...ctx.config,
+    pollSeconds: env.CAISI_POLL_SECONDS,
+    allowPrivateFeeds: ctx.config.allowPrivateFeeds || env.CAISI_ALLOW_PRIVATE_FEEDS,
+  };
+  const health: Health = { lastPollStartedAt: null, lastPollFinishedAt: null, startedAt: clock.now() };
+  const http = env.mode === 'http';
+  let slack: SlackApp;
+  try {
+    slack = createSlackApp({
+      mode: http ? 'http' : 'socket',
+      botToken: env.SLACK_BOT_TOKEN as string,
+      signingSecret: env.SLACK_SIGNING_SECRET,
+      appToken: env.SLACK_APP_TOKEN,
+      slackApiUrl: env.SLACK_API_URL,
+      admins: env.CAISI_ADMINS,
+      store: ctx.store,
+      roster: ctx.roster,
+      config,
+      clock,
+      logger,
+      health,
+    });
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, 'could not create the Slack app');
+    ctx.close();
+    return EXIT_FAILURE;
+  }
+  const { app, deliverer } = slack;
+
+  try {
+    const server = http ? await app.start({ port: env.PORT, host: env.HOST }) : await app.start();
+    const address =
+      http && server && typeof server === 'object' && 'address' in server
+        ? (server as { address(): unknown }).address()
+        : null;
+    const port =
+      address && typeof address === 'object' && 'port' in address ? (address as { port: number }).port : env.PORT;
+    logger.info(
+      {
+        mode: env.mode,
+        port: http ? port : undefined,
+        path: http ? '/slack/events' : undefined,
+        feeds: ctx.store.listFeeds().filter((f) => f.enabled).length,
+        pollSeconds: config.pollSeconds,
+      },
+      'caisi-watch started',
+    );
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, 'could not start the Slack app');
+    ctx.close();
+    return EXIT_FAILURE;
+  }
+
+  let stopping = false;
+  const deliverySleep = sleeper();
+  const pollSleep = sleeper();
+
+  let deliveryRun: Promise<unknown> = Promise.resolve();
+  let wakeRequested = false;
+  slack.onWake(() => {
+    wakeRequested = true;
+    deliverySleep.cancelAll();
+  });
+  const deliveryLoop = async () => {
+    await deliverer.recover().catch((err) => logger.error({ err: (err as Error).message }, 'delivery recovery failed'));
+    while (!stopping) {
+      wakeRequested = false;
+      deliveryRun = deliverer.runDue().catch((err) => logger.error({ err: (err as Error).message }, 'delivery run failed'));
+      await deliveryRun;
+      if (stopping) break;
+      // Something was queued while the run was in flight: go again at once.
+      if (wakeRequested) continue;
+      const next = deliverer.nextWakeAt();
+      await deliverySleep.sleep(next == null ? 60_000 : Math.min(60_000, next - clock.now()));
+    }
+  };
+
+  let pollRun: Promise<unknown> = Promise.resolve();
+  const pollLoop = async () => {
+    while (!stopping) {
+      health.lastPollStartedAt = clock.now();
+      pollRun = pollOnce({
+        store: ctx.store,
+        matcher: ctx.matcher,
+        config,
+        clock,
+        logger,
+        alertChannel: env.CAISI_CHANNEL ?? null,
+      })
+        .then(() => {
+          health.lastPollFinishedAt = clock.now();
+          slack.deps.wakeDelivery();
+        })
+        .catch((err) => logger.error({ err: (err as Error).message }, 'poll failed'));
+      await pollRun;
+      try {
+        if (queueDueDigests(ctx.store, clock.now(), config.digest)) slack.deps.wakeDelivery();
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, 'digest scheduling failed');
+      }
+      if (!stopping) await pollSleep.sleep(config.pollSeconds * 1000);
+    }
+  };
+
+  const loops = Promise.all([deliveryLoop(), pollLoop()]);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      logger.info('stopping: finishing the delivery in flight');
+      deliverySleep.cancelAll();
+      pollSleep.cancelAll();
+      resolve();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  // Finish what is in flight (a Slack call times out after 10 s; a feed fetch after its timeout).
+  let timer: NodeJS.Timeout | undefined;
+  const finished = await Promise.race([
+    Promise.all([deliveryRun, pollRun, loops]).then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), 20_000);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!finished) logger.warn('work still in flight after 20 s; stopping anyway (it is recovered at next start)');
+  await app.stop().catch(() => {});
+  ctx.close();
+  logger.info('stopped');
+  return EXIT_OK;
+}

@@ -1,0 +1,775 @@
+/**
+ * The embedded store: one SQLite file (better-sqlite3), WAL, migrations by PRAGMA user_version.
+ * Everything the bot must not forget across restarts lives here: feed state, seen items,
+ * stories with their sources, the delivery outbox, subscriptions, roster edits and the audit log.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
+import type {
+  AuditEntry,
+  DeliveryKind,
+  FeedRow,
+  OutboxRow,
+  Proposal,
+  RosterEdit,
+  StoryRow,
+  StorySource,
+  Subscription,
+  SubscriptionMode,
+} from './types.js';
+
+export class StoreError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'corrupt' | 'read-only' | 'locked' | 'disk-full' | 'cannot-open' | 'too-new',
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+type Row = Record<string, unknown>;
+const str = (v: unknown) => (v == null ? null : String(v));
+const json = <T>(v: unknown, fallback: T): T => {
+  try {
+    return v == null ? fallback : (JSON.parse(String(v)) as T);
+  } catch {
+    return fallback;
+  }
+};
+
+/** Turn SQLite's error codes into one sentence an operator can act on. */
+export function describeStoreError(err: unknown, file: string): StoreError {
+  const code = (err as { code?: string }).code ?? '';
+  const msg = err instanceof Error ? err.message : String(err);
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || /not a database|malformed/i.test(msg))
+    return new StoreError(
+      `database ${file} is corrupt or not a SQLite file; move it aside and restart`,
+      'corrupt',
+    );
+  if (code.startsWith('SQLITE_READONLY') || /readonly|read-only/i.test(msg))
+    return new StoreError(
+      `database ${file} is read-only; give the bot write access to it and its folder`,
+      'read-only',
+    );
+  if (code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED')
+    return new StoreError(
+      `database ${file} is locked by another process; is another caisi-watch running?`,
+      'locked',
+    );
+  if (code === 'SQLITE_FULL' || /disk is full|ENOSPC/i.test(msg))
+    return new StoreError(`database ${file}: the disk is full`, 'disk-full');
+  return new StoreError(`cannot open database ${file}: ${msg}`, 'cannot-open');
+}
+
+const feedRow = (r: Row): FeedRow => ({
+  id: Number(r.id),
+  url: String(r.url),
+  title: str(r.title),
+  origin: r.origin === 'slack' ? 'slack' : 'config',
+  addedBy: str(r.added_by),
+  enabled: Number(r.enabled) === 1,
+  disabledReason: str(r.disabled_reason),
+  etag: str(r.etag),
+  lastModified: str(r.last_modified),
+  firstPolledAt: str(r.first_polled_at),
+  lastFetchAt: str(r.last_fetch_at),
+  lastSuccessAt: str(r.last_success_at),
+  lastErrorAt: str(r.last_error_at),
+  lastErrorCode: str(r.last_error_code),
+  lastError: str(r.last_error),
+  consecutiveErrors: Number(r.consecutive_errors),
+  nextFetchAt: str(r.next_fetch_at),
+});
+
+const outboxRow = (r: Row): OutboxRow => ({
+  id: Number(r.id),
+  deliveryKey: String(r.delivery_key),
+  kind: String(r.kind) as DeliveryKind,
+  storyId: r.story_id == null ? null : Number(r.story_id),
+  channel: String(r.channel),
+  payload: json(r.payload, {}),
+  state: String(r.state) as OutboxRow['state'],
+  attempts: Number(r.attempts),
+  nextAttemptAt: String(r.next_attempt_at),
+  lastError: str(r.last_error),
+  messageTs: str(r.message_ts),
+  createdAt: String(r.created_at),
+  sendingAt: str(r.sending_at),
+  sentAt: str(r.sent_at),
+});
+
+const proposalRow = (r: Row): Proposal => ({
+  id: Number(r.id),
+  storyId: Number(r.story_id),
+  lab: String(r.lab),
+  program: String(r.program),
+  status: String(r.status),
+  evidence: String(r.evidence),
+  sourceTitle: str(r.source_title),
+  sourceUrl: str(r.source_url),
+  state: String(r.state) as Proposal['state'],
+  decidedBy: str(r.decided_by),
+  decidedAt: str(r.decided_at),
+  createdAt: String(r.created_at),
+});
+
+export interface NewStory {
+  title: string;
+  labs: string[];
+  programs: string[];
+  terms: string[];
+  summary: string;
+  published: string | null;
+  source: Omit<StorySource, 'addedAt'>;
+}
+
+export class SqliteStore {
+  readonly db: Database.Database;
+
+  private constructor(
+    db: Database.Database,
+    readonly file: string,
+  ) {
+    this.db = db;
+  }
+
+  /** Open (creating if needed) and migrate. Throws StoreError with one clear sentence. */
+  static open(file: string, opts: { busyTimeoutMs?: number } = {}): SqliteStore {
+    if (file !== ':memory:') {
+      try {
+        mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      } catch (err) {
+        throw describeStoreError(err, file);
+      }
+    }
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file, { timeout: opts.busyTimeoutMs ?? 2000 });
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      const store = new SqliteStore(db, file);
+      store.migrate();
+      // A cheap read of every table proves the file is sound before the bot relies on it.
+      db.pragma('quick_check(1)');
+      return store;
+    } catch (err) {
+      db?.close();
+      if (err instanceof StoreError) throw err;
+      throw describeStoreError(err, file);
+    }
+  }
+
+  private migrate(): void {
+    const version = Number(this.db.pragma('user_version', { simple: true }));
+    if (version > MIGRATIONS.length)
+      throw new StoreError(
+        `database ${this.file} was written by a newer caisi-watch (schema ${version}); upgrade the bot`,
+        'too-new',
+      );
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v] as string);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** An in-memory copy of this database, for dry runs that must change nothing. */
+  copyInMemory(): SqliteStore {
+    const image = this.db.serialize();
+    // Bytes 18–19 of the header say "WAL"; an in-memory copy has no WAL file, so mark it as a
+    // rollback-journal database or SQLite refuses to open it.
+    image[18] = 1;
+    image[19] = 1;
+    const db = new Database(image);
+    db.pragma('foreign_keys = ON');
+    return new SqliteStore(db, ':memory:');
+  }
+
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  // ---- feeds ----
+
+  /**
+   * Make the configured feed list current: new URLs are added, config feeds no longer listed are
+   * disabled (kept, with their history), feeds added from Slack are left alone.
+   */
+  syncConfigFeeds(urls: string[], now: string): void {
+    const wanted = new Set(urls);
+    this.tx(() => {
+      const insert = this.db.prepare(
+        `INSERT INTO feeds (url, origin, added_at) VALUES (?, 'config', ?)
+         ON CONFLICT(url) DO UPDATE SET enabled = CASE WHEN origin = 'config' AND disabled_reason = 'removed from config' THEN 1 ELSE enabled END,
+           disabled_reason = CASE WHEN disabled_reason = 'removed from config' THEN NULL ELSE disabled_reason END`,
+      );
+      for (const url of wanted) insert.run(url, now);
+      for (const f of this.listFeeds())
+        if (f.origin === 'config' && f.enabled && !wanted.has(f.url))
+          this.db
+            .prepare(`UPDATE feeds SET enabled = 0, disabled_reason = 'removed from config' WHERE id = ?`)
+            .run(f.id);
+    });
+  }
+
+  addFeed(url: string, addedBy: string, now: string): { feed: FeedRow; created: boolean } {
+    const existing = this.feedByUrl(url);
+    if (existing) {
+      if (!existing.enabled)
+        this.db
+          .prepare(
+            'UPDATE feeds SET enabled = 1, disabled_reason = NULL, consecutive_errors = 0 WHERE id = ?',
+          )
+          .run(existing.id);
+      return { feed: this.feedByUrl(url) as FeedRow, created: false };
+    }
+    this.db
+      .prepare(`INSERT INTO feeds (url, origin, added_by, added_at) VALUES (?, 'slack', ?, ?)`)
+      .run(url, addedBy, now);
+    return { feed: this.feedByUrl(url) as FeedRow, created: true };
+  }
+
+  /** Removing a feed disables it (its seen items stay, so re-adding it never re-alerts). */
+  removeFeed(id: number): FeedRow | undefined {
+    const feed = this.feed(id);
+    if (feed)
+      this.db.prepare(`UPDATE feeds SET enabled = 0, disabled_reason = 'removed' WHERE id = ?`).run(id);
+    return feed;
+  }
+
+  feed(id: number): FeedRow | undefined {
+    const r = this.db.prepare('SELECT * FROM feeds WHERE id = ?').get(id) as Row | undefined;
+    return r ? feedRow(r) : undefined;
+  }
+
+  feedByUrl(url: string): FeedRow | undefined {
+    const r = this.db.prepare('SELECT * FROM feeds WHERE url = ?').get(url) as Row | undefined;
+    return r ? feedRow(r) : undefined;
+  }
+
+  listFeeds(): FeedRow[] {
+    return (this.db.prepare('SELECT * FROM feeds ORDER BY id').all() as Row[]).map(feedRow);
+  }
+
+  /** Enabled feeds whose next fetch time has come. */
+  dueFeeds(now: string): FeedRow[] {
+    return (
+      this.db
+        .prepare(
+          'SELECT * FROM feeds WHERE enabled = 1 AND (next_fetch_at IS NULL OR next_fetch_at <= ?) ORDER BY id',
+        )
+        .all(now) as Row[]
+    ).map(feedRow);
+  }
+
+  recordFetchSuccess(
+    id: number,
+    r: {
+      now: string;
+      etag?: string | null;
+      lastModified?: string | null;
+      title?: string | null;
+      nextFetchAt: string | null;
+      newUrl?: string | null;
+    },
+  ): void {
+    this.db
+      .prepare(
+        `UPDATE feeds SET last_fetch_at = @now, last_success_at = @now, consecutive_errors = 0,
+           etag = COALESCE(@etag, etag), last_modified = COALESCE(@lastModified, last_modified),
+           title = COALESCE(@title, title), next_fetch_at = @nextFetchAt,
+           first_polled_at = COALESCE(first_polled_at, @now) WHERE id = @id`,
+      )
+      .run({
+        id,
+        now: r.now,
+        etag: r.etag ?? null,
+        lastModified: r.lastModified ?? null,
+        title: r.title ?? null,
+        nextFetchAt: r.nextFetchAt,
+      });
+    if (r.newUrl && !this.feedByUrl(r.newUrl))
+      this.db.prepare('UPDATE feeds SET url = ? WHERE id = ?').run(r.newUrl, id);
+  }
+
+  recordFetchError(
+    id: number,
+    r: { now: string; code: string; message: string; nextFetchAt: string | null; disable?: string | null },
+  ): void {
+    this.db
+      .prepare(
+        `UPDATE feeds SET last_fetch_at = @now, last_error_at = @now, last_error_code = @code, last_error = @message,
+           consecutive_errors = consecutive_errors + 1, next_fetch_at = @nextFetchAt,
+           enabled = CASE WHEN @disable IS NULL THEN enabled ELSE 0 END,
+           disabled_reason = COALESCE(@disable, disabled_reason) WHERE id = @id`,
+      )
+      .run({
+        id,
+        now: r.now,
+        code: r.code,
+        message: r.message,
+        nextFetchAt: r.nextFetchAt,
+        disable: r.disable ?? null,
+      });
+  }
+
+  // ---- seen items ----
+
+  /**
+   * Has this item been seen in this feed? By id, or (for a guid that changed) by the same
+   * normalised title and link.
+   */
+  isSeen(feedId: number, itemId: string, titleKey: string, link: string | null): boolean {
+    if (this.db.prepare('SELECT 1 FROM items WHERE feed_id = ? AND item_id = ?').get(feedId, itemId))
+      return true;
+    if (!link || !titleKey) return false;
+    return !!this.db
+      .prepare('SELECT 1 FROM items WHERE feed_id = ? AND title_key = ? AND link = ?')
+      .get(feedId, titleKey, link);
+  }
+
+  markSeen(
+    feedId: number,
+    item: { id: string; titleKey: string; link: string | null; title: string; published: string | null },
+    r: { now: string; alert: boolean; storyId: number | null },
+  ): void {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO items (feed_id, item_id, title_key, link, title, published, first_seen_at, alert, story_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        feedId,
+        item.id,
+        item.titleKey,
+        item.link,
+        item.title,
+        item.published,
+        r.now,
+        r.alert ? 1 : 0,
+        r.storyId,
+      );
+  }
+
+  countItems(): number {
+    return Number((this.db.prepare('SELECT count(*) n FROM items').get() as Row).n);
+  }
+
+  /** Drop seen items older than the retention period; stories, roster and audit log are kept. */
+  pruneItems(olderThan: string): number {
+    return this.db.prepare('DELETE FROM items WHERE first_seen_at < ?').run(olderThan).changes;
+  }
+
+  // ---- stories ----
+
+  /** `eventAt` is when the news happened (publication date, never later than now). */
+  createStory(s: NewStory, now: string, eventAt: string = now): StoryRow {
+    const id = this.tx(() => {
+      const info = this.db
+        .prepare(
+          `INSERT INTO stories (title, labs, programs, terms, summary, first_seen_at, last_seen_at, published)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          s.title,
+          JSON.stringify(s.labs),
+          JSON.stringify(s.programs),
+          JSON.stringify(s.terms),
+          s.summary,
+          now,
+          eventAt,
+          s.published,
+        );
+      const storyId = Number(info.lastInsertRowid);
+      this.insertSource(storyId, s.source, now);
+      return storyId;
+    });
+    return this.story(id) as StoryRow;
+  }
+
+  /** Add another outlet's item to a story; merges entities and terms. Returns false if already there. */
+  addSource(
+    storyId: number,
+    source: Omit<StorySource, 'addedAt'>,
+    merge: { labs: string[]; programs: string[]; terms: string[] },
+    now: string,
+    eventAt: string = now,
+  ): boolean {
+    return this.tx(() => {
+      const story = this.story(storyId);
+      if (!story) return false;
+      if (!this.insertSource(storyId, source, now)) return false;
+      const union = (a: string[], b: string[]) => [...new Set([...a, ...b])];
+      this.db
+        .prepare(
+          'UPDATE stories SET labs = ?, programs = ?, terms = ?, last_seen_at = max(last_seen_at, ?) WHERE id = ?',
+        )
+        .run(
+          JSON.stringify(union(story.labs, merge.labs)),
+          JSON.stringify(union(story.programs, merge.programs)),
+          JSON.stringify(union(story.terms, merge.terms).slice(0, 80)),
+          eventAt,
+          storyId,
+        );
+      return true;
+    });
+  }
+
+  private insertSource(storyId: number, s: Omit<StorySource, 'addedAt'>, now: string): boolean {
+    return (
+      this.db
+        .prepare(
+          `INSERT OR IGNORE INTO story_sources (story_id, feed_id, item_id, outlet, title, link, published, added_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(storyId, s.feedId, s.itemId, s.outlet, s.title, s.link, s.published, now).changes > 0
+    );
+  }
+
+  story(id: number): StoryRow | undefined {
+    const r = this.db.prepare('SELECT * FROM stories WHERE id = ?').get(id) as Row | undefined;
+    return r ? this.storyRow(r) : undefined;
+  }
+
+  /** Stories whose latest news is at or after `since`, newest first: the candidates a new item may join. */
+  storiesSince(since: string): StoryRow[] {
+    return (
+      this.db
+        .prepare('SELECT * FROM stories WHERE last_seen_at >= ? ORDER BY last_seen_at DESC')
+        .all(since) as Row[]
+    ).map((r) => this.storyRow(r));
+  }
+
+  /** Latest stories, optionally only those naming a lab or program id. */
+  latestStories(limit: number, entity?: string): StoryRow[] {
+    const rows = entity
+      ? (this.db
+          .prepare(
+            `SELECT * FROM stories WHERE EXISTS (SELECT 1 FROM json_each(stories.labs) WHERE value = @e)
+               OR EXISTS (SELECT 1 FROM json_each(stories.programs) WHERE value = @e)
+             ORDER BY first_seen_at DESC, id DESC LIMIT @limit`,
+          )
+          .all({ e: entity, limit }) as Row[])
+      : (this.db
+          .prepare('SELECT * FROM stories ORDER BY first_seen_at DESC, id DESC LIMIT ?')
+          .all(limit) as Row[]);
+    return rows.map((r) => this.storyRow(r));
+  }
+
+  storiesBetween(from: string, to: string): StoryRow[] {
+    return (
+      this.db
+        .prepare(
+          'SELECT * FROM stories WHERE first_seen_at >= ? AND first_seen_at < ? ORDER BY first_seen_at',
+        )
+        .all(from, to) as Row[]
+    ).map((r) => this.storyRow(r));
+  }
+
+  private storyRow(r: Row): StoryRow {
+    const sources = (
+      this.db
+        .prepare('SELECT * FROM story_sources WHERE story_id = ? ORDER BY added_at, rowid')
+        .all(Number(r.id)) as Row[]
+    ).map(
+      (s): StorySource => ({
+        feedId: Number(s.feed_id),
+        itemId: String(s.item_id),
+        outlet: String(s.outlet),
+        title: String(s.title),
+        link: str(s.link),
+        published: str(s.published),
+        addedAt: String(s.added_at),
+      }),
+    );
+    return {
+      id: Number(r.id),
+      title: String(r.title),
+      labs: json(r.labs, []),
+      programs: json(r.programs, []),
+      terms: json(r.terms, []),
+      summary: String(r.summary),
+      firstSeenAt: String(r.first_seen_at),
+      lastSeenAt: String(r.last_seen_at),
+      published: str(r.published),
+      sources,
+    };
+  }
+
+  // ---- outbox ----
+
+  /** Queue a delivery once: a second enqueue with the same key is ignored. */
+  enqueue(
+    d: {
+      key: string;
+      kind: DeliveryKind;
+      storyId: number | null;
+      channel: string;
+      payload: Record<string, unknown>;
+    },
+    now: string,
+  ): boolean {
+    return (
+      this.db
+        .prepare(
+          `INSERT OR IGNORE INTO outbox (delivery_key, kind, story_id, channel, payload, next_attempt_at, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(d.key, d.kind, d.storyId, d.channel, JSON.stringify(d.payload), now, now).changes > 0
+    );
+  }
+
+  delivery(id: number): OutboxRow | undefined {
+    const r = this.db.prepare('SELECT * FROM outbox WHERE id = ?').get(id) as Row | undefined;
+    return r ? outboxRow(r) : undefined;
+  }
+
+  /** Pending deliveries whose time has come, oldest first. */
+  dueDeliveries(now: string, limit = 100): OutboxRow[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`)
+        .all(now, limit) as Row[]
+    ).map(outboxRow);
+  }
+
+  /** Deliveries left in 'sending' by a crash: they may or may not have reached Slack. */
+  inDoubtDeliveries(): OutboxRow[] {
+    return (this.db.prepare(`SELECT * FROM outbox WHERE state = 'sending' ORDER BY id`).all() as Row[]).map(
+      outboxRow,
+    );
+  }
+
+  nextDeliveryTime(): string | null {
+    const r = this.db
+      .prepare(`SELECT min(next_attempt_at) t FROM outbox WHERE state = 'pending'`)
+      .get() as Row;
+    return str(r.t);
+  }
+
+  markSending(id: number, now: string): void {
+    this.db
+      .prepare(`UPDATE outbox SET state = 'sending', sending_at = ?, attempts = attempts + 1 WHERE id = ?`)
+      .run(now, id);
+  }
+
+  markSent(id: number, ts: string | null, now: string): void {
+    this.db
+      .prepare(
+        `UPDATE outbox SET state = 'sent', message_ts = COALESCE(?, message_ts), sent_at = ?, last_error = NULL WHERE id = ?`,
+      )
+      .run(ts, now, id);
+  }
+
+  retryLater(id: number, nextAttemptAt: string, error: string): void {
+    this.db
+      .prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?`)
+      .run(nextAttemptAt, error, id);
+  }
+
+  /** Merge fields into a delivery's payload (e.g. `fallback`, `inDoubt`). */
+  patchPayload(id: number, patch: Record<string, unknown>): void {
+    const row = this.delivery(id);
+    if (row)
+      this.db
+        .prepare('UPDATE outbox SET payload = ? WHERE id = ?')
+        .run(JSON.stringify({ ...row.payload, ...patch }), id);
+  }
+
+  park(id: number, error: string): void {
+    this.db.prepare(`UPDATE outbox SET state = 'parked', last_error = ? WHERE id = ?`).run(error, id);
+  }
+
+  /** Put parked deliveries for a channel back in the queue (e.g. after the bot was invited). */
+  unpark(channel: string | null, now: string): number {
+    return this.db
+      .prepare(
+        `UPDATE outbox SET state = 'pending', next_attempt_at = ? WHERE state = 'parked' AND (? IS NULL OR channel = ?)`,
+      )
+      .run(now, channel, channel).changes;
+  }
+
+  parkedDeliveries(): OutboxRow[] {
+    return (this.db.prepare(`SELECT * FROM outbox WHERE state = 'parked' ORDER BY id`).all() as Row[]).map(
+      outboxRow,
+    );
+  }
+
+  outboxDepth(): number {
+    return Number(
+      (this.db.prepare(`SELECT count(*) n FROM outbox WHERE state IN ('pending','sending')`).get() as Row).n,
+    );
+  }
+
+  /** The posted alert for a story in a channel, if it has been sent. */
+  sentAlert(storyId: number, channel: string): OutboxRow | undefined {
+    const r = this.db
+      .prepare(
+        `SELECT * FROM outbox WHERE story_id = ? AND channel = ? AND kind = 'alert' ORDER BY id LIMIT 1`,
+      )
+      .get(storyId, channel) as Row | undefined;
+    return r ? outboxRow(r) : undefined;
+  }
+
+  deliveriesForStory(storyId: number): OutboxRow[] {
+    return (this.db.prepare('SELECT * FROM outbox WHERE story_id = ? ORDER BY id').all(storyId) as Row[]).map(
+      outboxRow,
+    );
+  }
+
+  // ---- subscriptions ----
+
+  subscribe(s: Omit<Subscription, 'createdAt'>, now: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO subscriptions (channel, target, mode, created_by, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(channel, target) DO UPDATE SET mode = excluded.mode`,
+      )
+      .run(s.channel, s.target, s.mode, s.createdBy, now);
+  }
+
+  unsubscribe(channel: string, target: string): boolean {
+    return (
+      this.db.prepare('DELETE FROM subscriptions WHERE channel = ? AND target = ?').run(channel, target)
+        .changes > 0
+    );
+  }
+
+  subscriptions(channel?: string): Subscription[] {
+    const rows = (
+      channel
+        ? this.db.prepare('SELECT * FROM subscriptions WHERE channel = ? ORDER BY target').all(channel)
+        : this.db.prepare('SELECT * FROM subscriptions ORDER BY channel, target').all()
+    ) as Row[];
+    return rows.map((r) => ({
+      channel: String(r.channel),
+      target: String(r.target),
+      mode: (r.mode === 'daily' ? 'daily' : 'realtime') as SubscriptionMode,
+      createdBy: str(r.created_by),
+      createdAt: String(r.created_at),
+    }));
+  }
+
+  // ---- roster edits and audit ----
+
+  rosterEdits(): RosterEdit[] {
+    return (this.db.prepare('SELECT * FROM roster_edits ORDER BY set_at').all() as Row[]).map((r) => ({
+      lab: String(r.lab),
+      program: String(r.program),
+      status: String(r.status),
+      since: str(r.since),
+      sourceUrl: str(r.source_url),
+      sourceTitle: str(r.source_title),
+      setBy: String(r.set_by),
+      setAt: String(r.set_at),
+    }));
+  }
+
+  /** Write a roster edit and its audit entry together, or neither. */
+  setMembership(edit: RosterEdit, oldStatus: string | null, action: string): void {
+    this.tx(() => {
+      this.db
+        .prepare(
+          `INSERT INTO roster_edits (lab, program, status, since, source_url, source_title, set_by, set_at)
+           VALUES (@lab, @program, @status, @since, @sourceUrl, @sourceTitle, @setBy, @setAt)
+           ON CONFLICT(lab, program) DO UPDATE SET status = excluded.status, since = excluded.since,
+             source_url = excluded.source_url, source_title = excluded.source_title, set_by = excluded.set_by, set_at = excluded.set_at`,
+        )
+        .run(edit);
+      this.audit({
+        at: edit.setAt,
+        actor: edit.setBy,
+        action,
+        lab: edit.lab,
+        program: edit.program,
+        oldStatus,
+        newStatus: edit.status,
+        source: edit.sourceUrl ?? edit.sourceTitle,
+        detail: edit.since ? `since ${edit.since}` : null,
+      });
+    });
+  }
+
+  audit(e: Omit<AuditEntry, 'id'>): void {
+    this.db
+      .prepare(
+        `INSERT INTO audit_log (at, actor, action, lab, program, old_status, new_status, source, detail)
+         VALUES (@at, @actor, @action, @lab, @program, @oldStatus, @newStatus, @source, @detail)`,
+      )
+      .run(e);
+  }
+
+  auditLog(lab?: string): AuditEntry[] {
+    const rows = (
+      lab
+        ? this.db.prepare('SELECT * FROM audit_log WHERE lab = ? ORDER BY id').all(lab)
+        : this.db.prepare('SELECT * FROM audit_log ORDER BY id').all()
+    ) as Row[];
+    return rows.map((r) => ({
+      id: Number(r.id),
+      at: String(r.at),
+      actor: String(r.actor),
+      action: String(r.action),
+      lab: str(r.lab),
+      program: str(r.program),
+      oldStatus: str(r.old_status),
+      newStatus: str(r.new_status),
+      source: str(r.source),
+      detail: str(r.detail),
+    }));
+  }
+
+  // ---- proposed roster changes ----
+
+  createProposal(p: Omit<Proposal, 'id' | 'state' | 'decidedBy' | 'decidedAt'>): Proposal {
+    const info = this.db
+      .prepare(
+        `INSERT INTO proposals (story_id, lab, program, status, evidence, source_title, source_url, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(p.storyId, p.lab, p.program, p.status, p.evidence, p.sourceTitle, p.sourceUrl, p.createdAt);
+    return this.proposal(Number(info.lastInsertRowid)) as Proposal;
+  }
+
+  proposal(id: number): Proposal | undefined {
+    const r = this.db.prepare('SELECT * FROM proposals WHERE id = ?').get(id) as Row | undefined;
+    return r ? proposalRow(r) : undefined;
+  }
+
+  proposalsForStory(storyId: number): Proposal[] {
+    return (
+      this.db.prepare('SELECT * FROM proposals WHERE story_id = ? ORDER BY id').all(storyId) as Row[]
+    ).map(proposalRow);
+  }
+
+  /** Close an open proposal; false when it was already decided (a second click changes nothing). */
+  decideProposal(id: number, state: 'confirmed' | 'dismissed', by: string, now: string): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE proposals SET state = ?, decided_by = ?, decided_at = ? WHERE id = ? AND state = 'open'`,
+        )
+        .run(state, by, now, id).changes > 0
+    );
+  }
+
+  // ---- digests ----
+
+  /** Claim a channel's digest for a day; false when it was already claimed. */
+  claimDigest(channel: string, day: string, now: string): boolean {
+    return (
+      this.db
+        .prepare('INSERT OR IGNORE INTO digests (channel, day, sent_at) VALUES (?, ?, ?)')
+        .run(channel, day, now).changes > 0
+    );
+  }
+}

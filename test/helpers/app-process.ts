@@ -1,0 +1,197 @@
+/**
+ * Run the Slack app for tests, two ways:
+ * - `startInProcessApp()`: the same Bolt app `start` builds (createSlackApp), on 127.0.0.1 port 0, with
+ *   its WebClient pointed at a local Slack API server, an in-memory store and a ManualClock. Fast;
+ *   slash commands and clicks go to it as signed HTTP requests.
+ * - `spawnApp()`: the real thing, `node bin/caisi-watch.js start` as a child process (build first),
+ *   with its JSON log lines captured and waitable.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import path from 'node:path';
+import { type Context, createContext } from '../../src/context.js';
+import type { Config } from '../../src/config/config-file.js';
+import { createSlackApp, type Health, type SlackApp } from '../../src/slack/run.js';
+import { ManualClock } from '../../src/util/clock.js';
+import { createLogger } from '../../src/util/logger.js';
+import { type SlackApiServer, type SlackApiServerOptions, startSlackApiServer } from '../slack-api-server.js';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const BIN = path.join(ROOT, 'bin', 'caisi-watch.js');
+
+export const BOT_TOKEN = 'xoxb-test-0000-secret-bot-token';
+export const SIGNING_SECRET = 'testsigningsecret0123456789abcdef';
+
+/** One captured JSON log line (or `{ raw }` for a line that is not JSON). */
+export type LogLine = Record<string, unknown> & { msg?: string };
+
+export interface InProcessApp extends SlackApp {
+  /** …/slack/events */
+  url: string;
+  /** http://127.0.0.1:<port> */
+  base: string;
+  slack: SlackApiServer;
+  ctx: Context;
+  config: Config;
+  clock: ManualClock;
+  health: Health;
+  logs: LogLine[];
+  close(): Promise<void>;
+}
+
+export interface InProcessOptions {
+  admins?: string[];
+  slack?: SlackApiServerOptions;
+  /** Start time of the ManualClock. */
+  now?: string;
+  config?: Partial<Config>;
+  channelGapMs?: number;
+}
+
+export async function startInProcessApp(o: InProcessOptions = {}): Promise<InProcessApp> {
+  const clock = new ManualClock(Date.parse(o.now ?? '2026-06-24T12:00:00Z'));
+  const slack = await startSlackApiServer({ token: BOT_TOKEN, now: () => clock.now(), ...o.slack });
+  const ctx = createContext({ dbFile: ':memory:' });
+  const config: Config = { ...ctx.config, feeds: [], ...o.config };
+  const logs: LogLine[] = [];
+  const logger = createLogger('debug', {
+    write: (line: string) => {
+      try {
+        logs.push(JSON.parse(line) as LogLine);
+      } catch {
+        logs.push({ raw: line });
+      }
+    },
+  });
+  const health: Health = { lastPollStartedAt: null, lastPollFinishedAt: null, startedAt: clock.now() };
+  const built = createSlackApp({
+    mode: 'http',
+    botToken: BOT_TOKEN,
+    signingSecret: SIGNING_SECRET,
+    slackApiUrl: slack.apiUrl,
+    admins: o.admins ?? ['U0ADMIN'],
+    store: ctx.store,
+    roster: ctx.roster,
+    config,
+    clock,
+    logger,
+    health,
+    channelGapMs: o.channelGapMs ?? 0,
+  });
+  const server = (await built.app.start({ port: 0, host: '127.0.0.1' })) as unknown as {
+    address(): { port: number };
+  };
+  const base = `http://127.0.0.1:${server.address().port}`;
+  return {
+    ...built,
+    url: `${base}/slack/events`,
+    base,
+    slack,
+    ctx,
+    config,
+    clock,
+    health,
+    logs,
+    close: async () => {
+      await built.app.stop().catch(() => {});
+      await slack.close();
+      ctx.close();
+    },
+  };
+}
+
+// ------------------------------------------------------------------ child process
+
+export interface AppProcess {
+  child: ChildProcessWithoutNullStreams;
+  /** Parsed stdout lines (pino JSON). */
+  logs: LogLine[];
+  /** Everything written, raw (for "no secret appears anywhere"). */
+  stdout(): string;
+  stderr(): string;
+  /** Resolve with the first log line that satisfies `pred` (already logged or to come). */
+  waitForLog(pred: (l: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Resolve with the exit code (or signal name). */
+  exited: Promise<number | string | null>;
+  /** The HTTP port from the `caisi-watch started` line. */
+  port(): Promise<number>;
+  kill(signal?: NodeJS.Signals): Promise<number | string | null>;
+}
+
+export function spawnApp(env: Record<string, string>, args: string[] = ['start']): AppProcess {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test', ...env },
+  });
+  let out = '';
+  let err = '';
+  let partial = '';
+  const logs: LogLine[] = [];
+  const waiters = new Set<() => void>();
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (d: string) => {
+    out += d;
+    partial += d;
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      try {
+        logs.push(JSON.parse(line) as LogLine);
+      } catch {
+        logs.push({ raw: line });
+      }
+    }
+    for (const w of [...waiters]) w();
+  });
+  child.stderr.on('data', (d: string) => {
+    err += d;
+    for (const w of [...waiters]) w();
+  });
+  let exitedYet = false;
+  const exited = new Promise<number | string | null>((resolve) => {
+    child.on('exit', (code, signal) => {
+      exitedYet = true;
+      resolve(code ?? signal);
+      for (const w of [...waiters]) w();
+    });
+  });
+
+  const waitForLog = (pred: (l: LogLine) => boolean, timeoutMs = 10_000) =>
+    new Promise<LogLine>((resolve, reject) => {
+      const check = () => {
+        const hit = logs.find(pred);
+        if (hit) {
+          done();
+          resolve(hit);
+        } else if (exitedYet) {
+          done();
+          reject(new Error(`app exited before the expected log line; stderr: ${err.slice(-500)}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no such log line within ${timeoutMs} ms; last lines: ${out.slice(-1500)} ${err.slice(-500)}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      waiters.add(check);
+      check();
+    });
+
+  return {
+    child,
+    logs,
+    stdout: () => out,
+    stderr: () => err,
+    waitForLog,
+    exited,
+    port: async () => Number((await waitForLog((l) => l.msg === 'caisi-watch started')).port),
+    kill: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (!exitedYet) child.kill(signal);
+      return exited;
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import { mkdtempSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Config, configSchema } from '../../src/config/config-file.js';
+import { compileMatcher } from '../../src/match/matcher.js';
+import { pollOnce } from '../../src/pipeline/poll.js';
+import { loadRoster } from '../../src/roster/load.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { ManualClock } from '../../src/util/clock.js';
+import { type FeedServer, startFeedServer } from '../feed-server.js';
+import { OTHER_META_STORY, rss, SEED_ITEMS } from '../helpers/rss.js';
+
+const roster = loadRoster();
+const matcher = compileMatcher(roster);
+let server: FeedServer;
+const tmp = mkdtempSync(path.join(tmpdir(), 'caisi-poll-'));
+
+const configFor = (urls: { url: string; name?: string }[], extra: Partial<Config> = {}): Config => ({
+  ...configSchema.parse({ feeds: urls, backfillHours: null }),
+  file: null,
+  ...extra,
+});
+
+beforeAll(async () => {
+  server = await startFeedServer();
+  SEED_ITEMS.forEach(({ outlet, item }, i) => {
+    server.route(`/seed/${i}`, {
+      headers: { 'content-type': 'application/rss+xml' },
+      body: rss(outlet, [item]),
+    });
+  });
+  server.route('/wire', {
+    headers: { 'content-type': 'application/rss+xml' },
+    body: rss('Wire', [OTHER_META_STORY]),
+  });
+});
+afterAll(() => server.close());
+
+const seedFeeds = () => [
+  ...SEED_ITEMS.map(({ outlet }, i) => ({ url: `${server.url}/seed/${i}`, name: outlet })),
+  { url: `${server.url}/wire`, name: 'Wire' },
+];
+
+describe('poll cycle: clustering and dedupe', () => {
+  it('the five seed articles in five feeds become one story naming five outlets; another Meta story that week stays separate', async () => {
+    const store = SqliteStore.open(':memory:');
+    const clock = new ManualClock(Date.parse('2026-06-25T12:00:00Z'));
+    const config = configFor(seedFeeds());
+    store.syncConfigFeeds(
+      config.feeds.map((f) => f.url),
+      '2026-06-25T12:00:00Z',
+    );
+    const report = await pollOnce({ store, matcher, config, clock, alertChannel: 'C1' });
+    expect(report.failed).toBe(0);
+    const stories = store.latestStories(10);
+    expect(stories).toHaveLength(2);
+    const caisi = stories.find((s) => s.programs.includes('caisi'));
+    expect(caisi?.labs).toContain('meta');
+    expect(caisi?.sources.map((s) => s.outlet).sort()).toEqual(SEED_ITEMS.map((s) => s.outlet).sort());
+    const other = stories.find((s) => s !== caisi);
+    expect(other?.title).toBe(OTHER_META_STORY.title);
+    expect(other?.sources).toHaveLength(1);
+    // One alert per story for the alert channel, not one per outlet.
+    const alerts = [caisi, other]
+      .flatMap((s) => store.deliveriesForStory(s?.id ?? 0))
+      .filter((d) => d.kind === 'alert');
+    expect(alerts).toHaveLength(2);
+    store.close();
+  });
+
+  it('restarting on the same file never alerts an item twice', async () => {
+    const file = path.join(tmp, 'restart.db');
+    const clock = new ManualClock(Date.parse('2026-06-25T12:00:00Z'));
+    const config = configFor(seedFeeds());
+    let store = SqliteStore.open(file);
+    store.syncConfigFeeds(
+      config.feeds.map((f) => f.url),
+      '2026-06-25T12:00:00Z',
+    );
+    const first = await pollOnce({ store, matcher, config, clock, alertChannel: 'C1' });
+    expect(first.alerts).toBe(2);
+    store.close();
+    store = SqliteStore.open(file);
+    clock.advance(3600_000);
+    const second = await pollOnce({ store, matcher, config, clock, alertChannel: 'C1' });
+    expect(second.newItems).toBe(0);
+    expect(second.events).toHaveLength(0);
+    expect(store.dueDeliveries('9999')).toHaveLength(2);
+    store.close();
+  });
+
+  it('a new feed alerts only items from the backfill window on its first poll; the rest are recorded as seen', async () => {
+    const store = SqliteStore.open(':memory:');
+    const clock = new ManualClock(Date.parse('2026-06-24T18:00:00Z'));
+    const config = configFor(seedFeeds(), { backfillHours: 24 });
+    store.syncConfigFeeds(
+      config.feeds.map((f) => f.url),
+      '2026-06-24T18:00:00Z',
+    );
+    const report = await pollOnce({ store, matcher, config, clock });
+    // The Times item (2026-06-23 14:00) is older than 24 h; the wire item is dated in the future.
+    const titles = store.latestStories(10).flatMap((s) => s.sources.map((x) => x.title));
+    expect(titles).not.toContain(SEED_ITEMS[0]?.item.title);
+    expect(titles).toContain(SEED_ITEMS[4]?.item.title);
+    expect(report.newItems).toBe(6);
+    store.close();
+  });
+
+  it('sends the stored validators and does not parse a 304; one bad feed does not stop the others', async () => {
+    let hits = 0;
+    server.route('/conditional', (req: IncomingMessage, res: ServerResponse) => {
+      hits++;
+      if (req.headers['if-none-match'] === '"v1"') {
+        res.writeHead(304);
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/rss+xml', etag: '"v1"' });
+      res.end(rss('Conditional', [SEED_ITEMS[0]?.item ?? { title: '', description: '' }]));
+    });
+    server.route('/broken', {
+      headers: { 'content-type': 'text/html' },
+      body: '<html><body>Error 500</body></html>',
+    });
+    const store = SqliteStore.open(':memory:');
+    const clock = new ManualClock(Date.parse('2026-06-25T12:00:00Z'));
+    const config = configFor([{ url: `${server.url}/conditional` }, { url: `${server.url}/broken` }]);
+    store.syncConfigFeeds(
+      config.feeds.map((f) => f.url),
+      '2026-06-25T12:00:00Z',
+    );
+    const first = await pollOnce({ store, matcher, config, clock });
+    expect(first).toMatchObject({ fetched: 1, failed: 1, alerts: 1 });
+    const broken = store.listFeeds().find((f) => f.url.endsWith('/broken'));
+    expect(broken?.lastErrorCode).toMatch(/not a feed/);
+    expect(broken?.consecutiveErrors).toBe(1);
+    clock.advance(config.pollSeconds * 1000 * 10);
+    const second = await pollOnce({ store, matcher, config, clock });
+    expect(second.notModified).toBe(1);
+    expect(hits).toBe(2);
+    expect(server.requestsFor('/conditional')[1]?.headers['if-none-match']).toBe('"v1"');
+    store.close();
+  });
+
+  it('a feed is not fetched again before its TTL allows', async () => {
+    server.route('/ttl', {
+      headers: { 'content-type': 'application/rss+xml' },
+      body: rss('TTL', [], '<ttl>60</ttl>'),
+    });
+    const store = SqliteStore.open(':memory:');
+    const clock = new ManualClock(Date.parse('2026-06-25T12:00:00Z'));
+    const config = configFor([{ url: `${server.url}/ttl` }]);
+    store.syncConfigFeeds([`${server.url}/ttl`], '2026-06-25T12:00:00Z');
+    await pollOnce({ store, matcher, config, clock });
+    clock.advance(30 * 60_000);
+    expect((await pollOnce({ store, matcher, config, clock })).feeds).toBe(0);
+    clock.advance(31 * 60_000);
+    expect((await pollOnce({ store, matcher, config, clock })).feeds).toBe(1);
+    store.close();
+  });
+});
