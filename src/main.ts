@@ -3,6 +3,7 @@
  * Socket Mode, in HTTP mode, or — with no Slack tokens — in local mode, printing alerts.
  */
 import path from 'node:path';
+import { pino } from 'pino';
 import type { CliIO } from './cli/io.js';
 import { EXIT_OK, EXIT_USAGE } from './cli/io.js';
 import { realConfigPath } from './config/config-file.js';
@@ -37,7 +38,8 @@ export async function startCommand(args: string[], io: CliIO): Promise<number> {
 
 /** Local mode: poll the configured feeds (the demo feeds unless configured) and print alerts. */
 async function runLocal(env: Env, io: CliIO): Promise<number> {
-  const logger = createLogger(env.LOG_LEVEL);
+  // Alerts go to stdout; logs to stderr, so the two never mix.
+  const logger = createLogger(env.LOG_LEVEL, pino.destination(2));
   io.stderr(
     `caisi-watch: local mode (no Slack). To connect to Slack set ${env.missing.join(' and ')}.\n` +
       'Polling the configured feeds and printing alerts here; Ctrl-C stops.\n',
@@ -59,17 +61,28 @@ async function runLocal(env: Env, io: CliIO): Promise<number> {
   process.once('SIGINT', stop);
   try {
     while (!stopping) {
-      const report = await pollOnce({
-        store: ctx.store,
-        matcher: ctx.matcher,
-        config,
-        clock: systemClock,
-        logger,
-      });
-      const ids = [...new Set(report.events.filter((e) => e.kind === 'new').map((e) => e.story.id))];
-      for (const id of ids) {
-        const story = ctx.store.story(id);
-        if (story) io.stdout(`${renderAlertText(ctx.roster(), story)}\n\n`);
+      try {
+        const report = await pollOnce({
+          store: ctx.store,
+          matcher: ctx.matcher,
+          config,
+          clock: systemClock,
+          logger,
+        });
+        const fresh = new Set(report.events.filter((e) => e.kind === 'new').map((e) => e.story.id));
+        for (const id of fresh) {
+          const story = ctx.store.story(id);
+          if (story) io.stdout(`${renderAlertText(ctx.roster(), story)}\n\n`);
+        }
+        // A later outlet for a story already printed: one line, as the Slack alert's "also covered by".
+        for (const e of report.events)
+          if (e.kind === 'source-added' && !fresh.has(e.story.id))
+            io.stdout(
+              `  + also covered by ${e.story.sources.at(-1)?.outlet}: ${e.item.title} (story: ${e.story.title})\n`,
+            );
+      } catch (err) {
+        // A failed poll (disk full, database locked…) saved nothing: the next cycle does it again.
+        logger.error({ err: (err as Error).message }, 'poll failed; retrying next cycle');
       }
       await new Promise<void>((resolve) => {
         wake = resolve;

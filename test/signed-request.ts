@@ -216,5 +216,10 @@ export function sendEvent(
 
 /** An `app_home_opened` event for the Home tab. */
 export function sendAppHomeOpened(url: string, secret: string, userId: string, opts: SignOptions = {}) {
-  return sendEvent(url, secret, { type: 'app_home_opened', user: userId, channel: `D${userId.slice(1)}`, tab: 'home' }, opts);
+  return sendEvent(
+    url,
+    secret,
+    { type: 'app_home_opened', user: userId, channel: `D${userId.slice(1)}`, tab: 'home' },
+    opts,
+  );
 }

@@ -1115,7 +1115,8 @@ export class SlackApiServer {
     const existing = id ? this.channelStates.get(id) : undefined;
     if (existing && (existing.is_im || existing.is_private)) {
       // A private channel the bot is not in is invisible to it, as in conversations.info.
-      if (existing.is_private && !existing.is_member && !existing.is_im) return { ok: false, error: 'channel_not_found' };
+      if (existing.is_private && !existing.is_member && !existing.is_im)
+        return { ok: false, error: 'channel_not_found' };
       return { ok: false, error: 'method_not_supported_for_channel_type' };
     }
     const resolved = this.resolveChannel(args.channel, 'info');
@@ -1125,9 +1126,21 @@ export class SlackApiServer {
     const already = c.is_member;
     c.is_member = true;
     this.changed();
-    const channel = { id: c.id, name: c.name, is_channel: true, is_private: false, is_archived: false, is_member: true };
+    const channel = {
+      id: c.id,
+      name: c.name,
+      is_channel: true,
+      is_private: false,
+      is_archived: false,
+      is_member: true,
+    };
     return already
-      ? { ok: true, channel, warning: 'already_in_channel', response_metadata: { warnings: ['already_in_channel'] } }
+      ? {
+          ok: true,
+          channel,
+          warning: 'already_in_channel',
+          response_metadata: { warnings: ['already_in_channel'] },
+        }
       : { ok: true, channel };
   }
 

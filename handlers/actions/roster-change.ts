@@ -3,12 +3,18 @@
  * roster and the audit log with the item as its source, and the alert is redrawn to say so.
  */
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { decideProposal } from '../../src/slack/proposals.js';
 import type { SlackDeps } from '../../src/slack/deps.js';
+import { decideProposal } from '../../src/slack/proposals.js';
 
 export const rosterChange =
   (deps: SlackDeps, decision: 'confirmed' | 'dismissed') =>
-  async ({ ack, action, body, respond, client }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockButtonAction>) => {
+  async ({
+    ack,
+    action,
+    body,
+    respond,
+    client,
+  }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockButtonAction>) => {
     await ack();
     const result = await decideProposal(deps, Number(action.value), decision, body.user.id);
     if (result.kind !== 'decided') {

@@ -6,7 +6,12 @@ import type { SlackDeps } from '../../src/slack/deps.js';
 
 export const shareAnswer =
   (deps: SlackDeps) =>
-  async ({ ack, action, body, respond }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockButtonAction>) => {
+  async ({
+    ack,
+    action,
+    body,
+    respond,
+  }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockButtonAction>) => {
     await ack();
     try {
       const answer = lookup(tokenize(action.value ?? ''), deps);

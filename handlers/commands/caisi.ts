@@ -13,12 +13,16 @@ const ACK_BUDGET_MS = 2000;
 export const caisiCommand =
   (deps: SlackDeps) =>
   async ({ ack, command, respond, logger }: AllMiddlewareArgs & SlackCommandMiddlewareArgs) => {
-    const work = runCaisiCommand({ text: command.text ?? '', userId: command.user_id, channelId: command.channel_id }, deps).catch(
-      (err: unknown): CommandReply => {
-        logger.error(`/caisi failed: ${(err as Error).message}`);
-        return { response_type: 'ephemeral', text: 'Sorry, that failed on our side. It has been logged; try again in a minute.' };
-      },
-    );
+    const work = runCaisiCommand(
+      { text: command.text ?? '', userId: command.user_id, channelId: command.channel_id },
+      deps,
+    ).catch((err: unknown): CommandReply => {
+      logger.error(`/caisi failed: ${(err as Error).message}`);
+      return {
+        response_type: 'ephemeral',
+        text: 'Sorry, that failed on our side. It has been logged; try again in a minute.',
+      };
+    });
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), ACK_BUDGET_MS);

@@ -9,5 +9,8 @@ export const appHomeOpened =
   async ({ event, client }: AllMiddlewareArgs & SlackEventMiddlewareArgs<'app_home_opened'>) => {
     if (event.tab !== 'home') return;
     const admin = await deps.isAdmin(event.user);
-    await client.views.publish({ user_id: event.user, view: buildHomeView(deps.roster(), deps.store, admin) as unknown as HomeView });
+    await client.views.publish({
+      user_id: event.user,
+      view: buildHomeView(deps.roster(), deps.store, admin) as unknown as HomeView,
+    });
   };

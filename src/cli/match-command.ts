@@ -16,7 +16,10 @@ const USAGE = 'usage: caisi-watch match [--json] < items.jsonl   (one {"id","tit
 type LineResult = Record<string, unknown>;
 
 /** Read one input line into an output record; never throws. */
-function parseLine(line: string, lineNo: number): { id: unknown; title: string; summary: string } | LineResult {
+function parseLine(
+  line: string,
+  lineNo: number,
+): { id: unknown; title: string; summary: string } | LineResult {
   let value: unknown;
   try {
     value = JSON.parse(line);

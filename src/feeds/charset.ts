@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 
 /**
@@ -84,7 +85,8 @@ function decodeWith(bytes: Buffer, encoding: string): string {
 /**
  * Decode a fetched feed body to a string. The encoding is taken from, in order:
  * a byte-order mark (it cannot lie about the bytes that follow, so it wins over a contradicting header),
- * the Content-Type `charset`, UTF-16 recognised from the "<" byte pattern, the XML declaration's
+ * the Content-Type `charset` (except a `utf-8` label on bytes that are not UTF-8, where the XML
+ * declaration's own 8-bit encoding is believed instead), UTF-16 recognised from the "<" byte pattern, the XML declaration's
  * `encoding`, and finally UTF-8. Unknown labels are skipped, never thrown on.
  */
 export function decodeBody(bytes: Buffer, contentType: string | null): string {
@@ -103,6 +105,12 @@ export function decodeBody(bytes: Buffer, contentType: string | null): string {
       return decodeWith(bytes, resolveCharset(encodingFromProlog(bytes)) ?? 'utf-8');
     }
     if (isUtf16(fromHeader) && utf16) return decodeWith(bytes, utf16);
+    if (fromHeader === 'utf-8' && !isUtf8(bytes)) {
+      // Servers label every XML file UTF-8. When the bytes cannot be UTF-8 and the document declares
+      // another 8-bit encoding itself, the declaration is the one that describes these bytes.
+      const fromProlog = resolveCharset(encodingFromProlog(bytes));
+      if (fromProlog && fromProlog !== 'utf-8' && !isUtf16(fromProlog)) return decodeWith(bytes, fromProlog);
+    }
     return decodeWith(bytes, fromHeader);
   }
 

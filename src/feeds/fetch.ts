@@ -103,7 +103,12 @@ export function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(2))} s`;
 }
 
-const defaultResolve: ResolveHost = (hostname) => dns.lookup(hostname, { all: true });
+const defaultResolve: ResolveHost = (hostname) => {
+  // RFC 6761 §6.4: names under .invalid never resolve; say so at once instead of asking the network.
+  if (/(^|\.)invalid\.?$/i.test(hostname))
+    return Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }));
+  return dns.lookup(hostname, { all: true });
+};
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;

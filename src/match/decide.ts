@@ -1,6 +1,7 @@
 /**
  * The alert decision (design.md, "decide"): an item alerts when it names a tracked program, or a
- * tracked lab together with a government / regulatory / security topic.
+ * tracked lab together with a government / regulatory / security topic, or (no lab needed) when
+ * it describes the government's pre-release review of models without naming the program.
  *
  * Topics come in weighted groups (topics.ts). A lab alerts when the groups found add up to at least
  * 1: one strong group is enough ("Commerce Department", "senators", "export controls"), two weak
@@ -23,6 +24,19 @@ export interface DecisionInput {
 /** What a lab needs next to it to alert. */
 export const TOPIC_THRESHOLD = 1;
 
+/**
+ * Groups that make "pre-release review" the government's review: an item that describes the
+ * program without naming it ("Trump's AI order sets 30-day window for pre-release testing") is a
+ * program mention in all but name.
+ */
+const GOVERNMENT_CONTEXT = new Set([
+  'government',
+  'officials',
+  'executive-action',
+  'legislature',
+  'regulation',
+]);
+
 const WEIGHTS: ReadonlyMap<string, number> = new Map(TOPIC_GROUPS.map((g) => [g.id, g.weight]));
 
 /** The summed weight of the distinct topic groups found. */
@@ -42,6 +56,9 @@ export function decide(input: DecisionInput): Decision {
   const score = topicScore(topics);
   if (labs.length > 0 && score >= TOPIC_THRESHOLD) {
     return { alert: true, reason: `lab ${list(labs)} with government angle (${list(topics)})` };
+  }
+  if (topics.includes('pre-release-review') && topics.some((t) => GOVERNMENT_CONTEXT.has(t))) {
+    return { alert: true, reason: `government pre-release review described (${list(topics)})` };
   }
   if (labs.length > 0 && topics.length > 0) {
     return { alert: false, reason: `lab ${list(labs)}, government angle too weak (${list(topics)})` };

@@ -77,7 +77,8 @@ export class FixtureError extends Error {
   }
 }
 
-const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isStringArray = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /** Parse labelled JSON lines; blank lines and lines starting with `//` are skipped. */
 export function parseLabeledItems(text: string): LabeledItem[] {
@@ -94,8 +95,10 @@ export function parseLabeledItems(text: string): LabeledItem[] {
       throw new FixtureError(lineNo, `invalid JSON (${err instanceof Error ? err.message : String(err)})`);
     }
     const o = v as Record<string, unknown>;
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new FixtureError(lineNo, 'not an object');
-    if (typeof o.id !== 'string' || o.id === '') throw new FixtureError(lineNo, '"id" must be a non-empty string');
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      throw new FixtureError(lineNo, 'not an object');
+    if (typeof o.id !== 'string' || o.id === '')
+      throw new FixtureError(lineNo, '"id" must be a non-empty string');
     if (ids.has(o.id)) throw new FixtureError(lineNo, `duplicate id "${o.id}"`);
     if (typeof o.title !== 'string') throw new FixtureError(lineNo, '"title" must be a string');
     if (typeof o.summary !== 'string') throw new FixtureError(lineNo, '"summary" must be a string');
@@ -103,7 +106,14 @@ export function parseLabeledItems(text: string): LabeledItem[] {
     if (!isStringArray(o.labs)) throw new FixtureError(lineNo, '"labs" must be an array of ids');
     if (!isStringArray(o.programs)) throw new FixtureError(lineNo, '"programs" must be an array of ids');
     ids.add(o.id);
-    items.push({ id: o.id, title: o.title, summary: o.summary, alert: o.alert, labs: o.labs, programs: o.programs });
+    items.push({
+      id: o.id,
+      title: o.title,
+      summary: o.summary,
+      alert: o.alert,
+      labs: o.labs,
+      programs: o.programs,
+    });
   });
   return items;
 }
@@ -136,13 +146,26 @@ export function evaluate(
     else if (!item.alert && !r.alert) tn++;
     else fn++;
     if (item.alert !== r.alert) {
-      misclassified.push({ id: item.id, title: item.title, expected: item.alert, got: r.alert, reason: r.reason });
+      misclassified.push({
+        id: item.id,
+        title: item.title,
+        expected: item.alert,
+        got: r.alert,
+        reason: r.reason,
+      });
     }
     if (sameSet(item.labs, r.labs)) labsRight++;
-    else entityMisses.push({ id: item.id, title: item.title, kind: 'labs', expected: item.labs, got: r.labs });
+    else
+      entityMisses.push({ id: item.id, title: item.title, kind: 'labs', expected: item.labs, got: r.labs });
     if (sameSet(item.programs, r.programs)) programsRight++;
     else
-      entityMisses.push({ id: item.id, title: item.title, kind: 'programs', expected: item.programs, got: r.programs });
+      entityMisses.push({
+        id: item.id,
+        title: item.title,
+        kind: 'programs',
+        expected: item.programs,
+        got: r.programs,
+      });
   }
   const precision = ratio(tp, tp + fp, 1);
   const recall = ratio(tp, tp + fn, 1);
@@ -185,7 +208,9 @@ export function formatReport(r: EvaluationReport): string {
   if (r.entityMisses.length > 0) {
     lines.push('', 'entity misses:');
     for (const m of r.entityMisses) {
-      lines.push(`  ${m.id} ${m.kind}: expected [${m.expected.join(', ')}] got [${m.got.join(', ')}] — ${m.title}`);
+      lines.push(
+        `  ${m.id} ${m.kind}: expected [${m.expected.join(', ')}] got [${m.got.join(', ')}] — ${m.title}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

@@ -293,12 +293,20 @@ export function tokenize(text: string): TokenizedText {
       push(start, i, raw, raw.toLowerCase());
       // A possessive "'s" / "’s" belongs to the gap, not to the next token.
       const q = text.charCodeAt(i);
-      if ((q === 39 || q === 0x2019) && (text[i + 1] === 's' || text[i + 1] === 'S') && !isWordCode(text, i + 2)) {
+      if (
+        (q === 39 || q === 0x2019) &&
+        (text[i + 1] === 's' || text[i + 1] === 'S') &&
+        !isWordCode(text, i + 2)
+      ) {
         i += 2;
       }
       continue;
     }
-    if (text.charCodeAt(i) === 38 && isSpaceCode(text.charCodeAt(i - 1)) && isSpaceCode(text.charCodeAt(i + 1))) {
+    if (
+      text.charCodeAt(i) === 38 &&
+      isSpaceCode(text.charCodeAt(i - 1)) &&
+      isSpaceCode(text.charCodeAt(i + 1))
+    ) {
       push(i, i + 1, '&', 'and');
     }
     i++;
@@ -367,12 +375,17 @@ const COMPOUND_OK = new Set([
 
 const compoundOk = (word: string): boolean => word.endsWith('ed') || COMPOUND_OK.has(word);
 
-/** Words that show an item is about AI, so that "Claude" or "Gemini" in it can be the product. */
-const AI_WORDS = new Set([
+/**
+ * Words that show an item is about AI or tech, so that "Claude", "Gemini", "Grok" or "Copilot" in
+ * it can be the product rather than a painter, a star sign, a verb or a pilot.
+ */
+const TECH_CONTEXT = new Set([
   'ai',
   'artificial',
   'chatbot',
   'chatbots',
+  'bot',
+  'bots',
   'llm',
   'llms',
   'model',
@@ -398,10 +411,34 @@ const AI_WORDS = new Set([
   'gpu',
   'gpus',
   'jailbreak',
-  'deepfake',
-  'deepfakes',
   'jailbreaking',
   'coding',
+  'deepfake',
+  'deepfakes',
+  'app',
+  'apps',
+  'software',
+  'devices',
+  'device',
+  'tool',
+  'tools',
+  'users',
+  'online',
+  'posts',
+  'content',
+  'tech',
+  'computer',
+  'computers',
+  'cloud',
+  'platform',
+  'x',
+  'musk',
+  'windows',
+  'office',
+  'android',
+  'search',
+  'developers',
+  'startup',
 ]);
 
 interface VetoContext {
@@ -530,8 +567,27 @@ const NOT_OPEN_AI_NEXT = set(
   'innovation',
   'alternatives',
 );
-const NOT_CLAUDE_NEXT = set('monet', 'shannon', 'debussy', 'pepper', 'juncker', 'lelouch', 'chabrol', 'bernard');
-const NOT_BILL_PREV = set('electricity', 'phone', 'utility', 'energy', 'power', 'medical', 'hospital', 'water', 'gas');
+const NOT_CLAUDE_NEXT = set(
+  'monet',
+  'shannon',
+  'debussy',
+  'pepper',
+  'juncker',
+  'lelouch',
+  'chabrol',
+  'bernard',
+);
+const NOT_BILL_PREV = set(
+  'electricity',
+  'phone',
+  'utility',
+  'energy',
+  'power',
+  'medical',
+  'hospital',
+  'water',
+  'gas',
+);
 
 /**
  * Known false friends, by lower-case alias or term: a veto returns true when the words around the
@@ -606,7 +662,21 @@ const FALSE_FRIENDS: ReadonlyMap<string, (c: VetoContext) => boolean> = new Map(
   ],
   [
     'copilot',
-    anyOf(['pilot', 'pilots', 'cockpit', 'airline', 'airlines', 'aircraft', 'flight', 'plane', 'faa', 'runway']),
+    anyOf([
+      'pilot',
+      'pilots',
+      'cockpit',
+      'airline',
+      'airlines',
+      'aircraft',
+      'flight',
+      'plane',
+      'faa',
+      'runway',
+      'landing',
+      'crash',
+      'ntsb',
+    ]),
   ],
   ['claude', (c: VetoContext) => c.next !== undefined && NOT_CLAUDE_NEXT.has(c.next)],
   ['mythos', (c: VetoContext) => c.next === 'of'],
@@ -616,12 +686,22 @@ const FALSE_FRIENDS: ReadonlyMap<string, (c: VetoContext) => boolean> = new Map(
     'alphabet',
     (c: VetoContext) =>
       c.next === 'soup' ||
-      (c.prev !== undefined && ['greek', 'latin', 'cyrillic', 'phonetic', 'roman', 'english'].includes(c.prev)),
+      (c.prev !== undefined &&
+        ['greek', 'latin', 'cyrillic', 'phonetic', 'roman', 'english'].includes(c.prev)),
   ],
-  ['azure', (c: VetoContext) => c.next !== undefined && ['sky', 'skies', 'sea', 'waters', 'coast'].includes(c.next)],
+  [
+    'azure',
+    (c: VetoContext) => c.next !== undefined && ['sky', 'skies', 'sea', 'waters', 'coast'].includes(c.next),
+  ],
   ['bill', (c: VetoContext) => c.prev !== undefined && NOT_BILL_PREV.has(c.prev)],
   ['bills', (c: VetoContext) => c.prev !== undefined && NOT_BILL_PREV.has(c.prev)],
 ]);
+
+/**
+ * Guarded aliases whose ordinary use is told apart by grammar alone (the FALSE_FRIENDS veto for
+ * "grok" the verb), so they do not also need tech words elsewhere in the item.
+ */
+const GRAMMAR_CHECKED = new Set(['grok']);
 
 interface AliasSpec {
   text: string;
@@ -709,7 +789,8 @@ class TrieMatcher implements Matcher {
       for (const a of lab.aliases) this.add('lab', lab.id, aliasSpec(a));
     }
     for (const term of STOP_PHRASES) this.add('stop', '', aliasSpec(term));
-    for (const group of TOPIC_GROUPS) for (const term of group.terms) this.add('topic', group.id, aliasSpec(term));
+    for (const group of TOPIC_GROUPS)
+      for (const term of group.terms) this.add('topic', group.id, aliasSpec(term));
     // Within one trie node, programs win over labs, labs over stop phrases, stop phrases over topics.
     const sortNode = (node: TrieNode) => {
       node.entries?.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
@@ -752,13 +833,21 @@ class TrieMatcher implements Matcher {
       upper: tokens.raw.map((r) => r.toUpperCase()),
       caseSensitive: spec.caseSensitive,
       weak: spec.weak,
-      guarded: kind === 'lab' && spec.weak && spec.caseSensitive && tokens.raw.length === 1,
+      guarded:
+        kind === 'lab' &&
+        spec.weak &&
+        spec.caseSensitive &&
+        tokens.raw.length === 1 &&
+        !GRAMMAR_CHECKED.has(key),
     });
     this.size++;
   }
 
   match(item: MatchInput): MatchResult {
-    const fields: FieldState[] = [this.field('title', item.title ?? ''), this.field('summary', item.summary ?? '')];
+    const fields: FieldState[] = [
+      this.field('title', item.title ?? ''),
+      this.field('summary', item.summary ?? ''),
+    ];
     let words: Set<string> | undefined;
     const itemWords = (): Set<string> => {
       if (!words) {
@@ -782,7 +871,7 @@ class TrieMatcher implements Matcher {
     const isAboutAi = (): boolean => {
       if (aiContext === undefined) {
         aiContext = strongLabs.size > 0 || strongPrograms.size > 0;
-        if (!aiContext) for (const w of itemWords()) if (AI_WORDS.has(w)) aiContext = true;
+        if (!aiContext) for (const w of itemWords()) if (TECH_CONTEXT.has(w)) aiContext = true;
       }
       return aiContext;
     };
@@ -819,7 +908,14 @@ class TrieMatcher implements Matcher {
   private field(name: 'title' | 'summary', original: string): FieldState {
     const text = typeof original === 'string' ? original : String(original);
     const decoded = decodeEntities(text);
-    return { name, original: text, decoded, tokens: tokenize(decoded.text), caps: undefined, allCaps: undefined };
+    return {
+      name,
+      original: text,
+      decoded,
+      tokens: tokenize(decoded.text),
+      caps: undefined,
+      allCaps: undefined,
+    };
   }
 
   /** Leftmost-longest scan of one field against the trie. */
@@ -855,7 +951,13 @@ class TrieMatcher implements Matcher {
     }
   }
 
-  private accept(e: Entry, f: FieldState, first: number, last: number, itemWords: () => Set<string>): boolean {
+  private accept(
+    e: Entry,
+    f: FieldState,
+    first: number,
+    last: number,
+    itemWords: () => Set<string>,
+  ): boolean {
     const { raw, lower, soft, hyphen } = f.tokens;
     let capsForm = false;
     if (e.caseSensitive) {

@@ -37,13 +37,13 @@ export interface RosterChangeInput {
 /** The program a change is about when the item describes the voluntary review without naming it. */
 export const DEFAULT_REVIEW_PROGRAM = 'caisi';
 
-const DAY = String.raw`(?:mon|tues|wednes|thurs|fri|satur|sun)day`;
+const DAY = '(?:mon|tues|wednes|thurs|fri|satur|sun)day';
 const FILLER = String.raw`(?:has|have|officially|formally|finally|now|quietly|also|reportedly|today|this\s+week|on\s+${DAY}|${DAY}|(?:says|said|confirms|confirmed|announces|announced)(?:\s+(?:on\s+)?${DAY})?(?:\s+that)?\s+it)`;
 const LEAD = String.raw`^(?:['’]s?\s*)?(?:\s*,[^,;:]{1,80},)?\s+(?:(?:Inc|Corp|Ltd|LLC)\.?,?\s+)?(?:${FILLER}\s+)*`;
 
 const SIGN_VERB = String.raw`signs?|signed|inks?|inked|joins?|joined|agrees?\s+to|agreed\s+to|commits?\s+to|committed\s+to|enters?\s+into|entered\s+into|reaches|reached|strikes?|struck|finali[sz]es|finali[sz]ed|opts?\s+in(?:to)?|opted\s+in(?:to)?|accepts?|accepted|submits?|submitted|(?:becomes|became)\s+(?:the\s+)?(?:last|latest|sixth|seventh|final|newest|next)\b[^,;:.]{0,60}?\bto\s+(?:sign|join)`;
 const WITHDRAW_VERB = String.raw`withdraws?\s+from|withdrew\s+from|pulls?\s+out\s+of|pulled\s+out\s+of|exits?|exited|quits?|leaves|left|backs?\s+out\s+of|backed\s+out\s+of|drops?\s+out\s+of|dropped\s+out\s+of|walks?\s+away\s+from|walked\s+away\s+from|abandons?|abandoned|terminates?|terminated|ends|ended|cancels?|cancell?ed|scraps?|scrapped|rescinds?|rescinded|revokes?|revoked`;
-const SUSPEND_VERB = String.raw`suspends?|suspended|pauses?|paused|halts?|halted|freezes|froze`;
+const SUSPEND_VERB = 'suspends?|suspended|pauses?|paused|halts?|halted|freezes|froze';
 
 const VERBS: { status: ProposedStatus; re: RegExp }[] = [
   { status: 'signed', re: new RegExp(`${LEAD}(${SIGN_VERB})\\b`, 'i') },
@@ -84,7 +84,8 @@ const HEDGE =
 const MODAL_MAY = /\bmay\b/;
 const BACKGROUND =
   /\b(?:already|previously|had\s+(?:signed|joined|agreed)|back\s+in|last\s+year|years?\s+ago|in\s+(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+)?(?:19|20)\d\d|since\s+(?:19|20)\d\d)\b/i;
-const QUESTION_START = /^\W*(?:will|would|could|should|can|does|did|do|is|are|has|have|why|when|whether|how|what\s+if)\b/i;
+const QUESTION_START =
+  /^\W*(?:will|would|could|should|can|does|did|do|is|are|has|have|why|when|whether|how|what\s+if)\b/i;
 
 /** A program is the subject and signs an agreement with the lab(s) that follow. */
 const PROGRAM_SIGNS_WITH = new RegExp(
@@ -92,7 +93,24 @@ const PROGRAM_SIGNS_WITH = new RegExp(
   'i',
 );
 
-const ABBREVIATIONS = new Set(['no', 'mr', 'mrs', 'ms', 'dr', 'st', 'inc', 'corp', 'co', 'ltd', 'jr', 'sr', 'sen', 'rep', 'gov', 'vs']);
+const ABBREVIATIONS = new Set([
+  'no',
+  'mr',
+  'mrs',
+  'ms',
+  'dr',
+  'st',
+  'inc',
+  'corp',
+  'co',
+  'ltd',
+  'jr',
+  'sr',
+  'sen',
+  'rep',
+  'gov',
+  'vs',
+]);
 
 interface Span {
   id: string;
@@ -127,7 +145,12 @@ export function splitSentences(text: string): { start: number; end: number }[] {
     .filter((s) => s.end > s.start);
 }
 
-function spansOf(evidence: Evidence[], field: 'title' | 'summary', kind: 'lab' | 'program', map: (o: number) => number) {
+function spansOf(
+  evidence: Evidence[],
+  field: 'title' | 'summary',
+  kind: 'lab' | 'program',
+  map: (o: number) => number,
+) {
   return evidence
     .filter((e) => e.field === field && e.kind === kind)
     .map((e): Span => ({ id: e.entity, start: map(e.start), end: map(e.end) }))
@@ -223,7 +246,8 @@ function readSentence(text: string, start: number, end: number, allLabs: Span[],
 
     const possessive = SUSPENDED_POSSESSIVE.exec(rest);
     if (possessive) {
-      const program = pickProgram(programs, last.end, end) ?? (readsAsReview(rest) ? DEFAULT_REVIEW_PROGRAM : undefined);
+      const program =
+        pickProgram(programs, last.end, end) ?? (readsAsReview(rest) ? DEFAULT_REVIEW_PROGRAM : undefined);
       if (program) for (const lab of ids) out.push({ lab, program, status: 'suspended', evidence });
       continue;
     }

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { chooseStory, DEFAULT_CLUSTER_OPTIONS, itemTerms } from '../cluster/cluster.js';
+import { chooseStory, DEFAULT_CLUSTER_OPTIONS, itemTerms, type StorySignature } from '../cluster/cluster.js';
 import type { Config } from '../config/config-file.js';
 import { FeedFetchError, fetchFeed } from '../feeds/fetch.js';
 import { normaliseTitle } from '../feeds/normalise.js';
@@ -15,7 +15,7 @@ import type { FeedItem, ParsedFeed } from '../feeds/types.js';
 import type { Matcher } from '../match/matcher.js';
 import { detectRosterChange, type ProposedChange } from '../match/roster-change.js';
 import type { MatchResult } from '../match/types.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import { describeStoreError, type SqliteStore } from '../store/sqlite-store.js';
 import type { FeedRow, StoryRow } from '../store/types.js';
 import { summarise } from '../summarise/summarise.js';
 import type { Clock } from '../util/clock.js';
@@ -130,16 +130,41 @@ async function fetchAndParse(feed: FeedRow, deps: PollDeps): Promise<Fetched> {
   };
 }
 
-/** Run `fn` over `list` with at most `limit` at a time. */
+/**
+ * Run `fn` over `list` with at most `limit` at a time. A failure stops new work from starting, and is
+ * thrown only once the work in flight has finished (nothing keeps running after the poll has ended).
+ */
 async function eachLimited<T>(list: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < list.length) {
+    while (!failed && next < list.length) {
       const i = next++;
-      await fn(list[i] as T);
+      try {
+        await fn(list[i] as T);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, list.length) }, worker));
+  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, list.length) }, worker));
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
+}
+
+/**
+ * A store write failed (disk full, read-only, locked…): the transaction rolled back, so nothing of
+ * this poll was saved and the next poll does it all again. Say so once, clearly, and throw a StoreError.
+ */
+function storeFailure(err: unknown, deps: PollDeps): unknown {
+  if (!(err instanceof Error) || !/^SQLITE_/.test(String((err as { code?: unknown }).code ?? ''))) return err;
+  const e = describeStoreError(err, deps.store.file);
+  deps.logger?.error(
+    { code: e.code, err: e.message },
+    'poll could not be saved; nothing was lost, the next poll retries it',
+  );
+  return e;
 }
 
 export async function pollOnce(deps: PollDeps): Promise<PollReport> {
@@ -157,7 +182,12 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
     updates: 0,
     events: [],
   };
-  const due = store.dueFeeds(iso(started));
+  let due: FeedRow[];
+  try {
+    due = store.dueFeeds(iso(started));
+  } catch (err) {
+    throw storeFailure(err, deps);
+  }
   report.feeds = due.length;
   const outlets = new Map(config.feeds.map((f) => [f.url, f.name]));
 
@@ -167,7 +197,7 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
     f: Extract<Fetched, { kind: 'ok' }>;
     outlet: string;
   }[] = [];
-  await eachLimited(due, config.fetch.concurrency, async (feed) => {
+  const fetchAll = eachLimited(due, config.fetch.concurrency, async (feed) => {
     let fetched: Fetched;
     try {
       fetched = await fetchAndParse(feed, deps);
@@ -191,6 +221,11 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
     const outlet = outlets.get(feed.url) || fetched.parsed.feed.title || hostOf(feed.url);
     fetchedFeeds.push({ feed, parsed: fetched.parsed, f: fetched, outlet });
   });
+  try {
+    await fetchAll;
+  } catch (err) {
+    throw storeFailure(err, deps);
+  }
 
   // Items are handled in the order the news happened, whatever order the feeds answered in, so
   // the same items always make the same stories. One transaction: a crash leaves all of this
@@ -202,9 +237,10 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
       parsed.items.map((item, index) => ({ feed, item, outlet, index, at: eventTime(item, nowMs) })),
     )
     .sort((a, b) => a.at - b.at || a.feed.id - b.feed.id || a.index - b.index);
-  store.tx(() => {
+  const writePoll = (): void => {
+    const stories = new StoryCandidates(store);
     for (const { feed, item, outlet } of queue) {
-      const r = processItem(feed, item, outlet, nowMs, deps);
+      const r = processItem(feed, item, outlet, nowMs, deps, stories);
       if (!r) continue;
       report.newItems++;
       if (!r.event) continue;
@@ -227,10 +263,20 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
         newUrl: f.permanentRedirect,
       });
     }
-  });
+  };
+  try {
+    store.tx(writePoll);
+  } catch (err) {
+    throw storeFailure(err, deps);
+  }
 
   const finished = clock.now();
-  store.pruneItems(iso(finished - config.retentionDays * 86_400_000));
+  try {
+    store.pruneItems(iso(finished - config.retentionDays * 86_400_000));
+  } catch (err) {
+    // The poll's work is saved; pruning is tried again next time.
+    deps.logger?.warn({ err: (err as Error).message }, 'could not prune old seen items');
+  }
   report.finishedAt = iso(finished);
   deps.logger?.info(
     {
@@ -314,6 +360,52 @@ function focus(match: MatchResult, ids: string[]): string[] {
   return inTitle.length ? inTitle : ids;
 }
 
+/**
+ * The stories this cycle's items may join, read once per cycle (without their sources) and kept
+ * current as the cycle's items start stories or join them: the same stories, in the same order
+ * (latest news first), as store.storiesSince would give, without a query per item that also reads
+ * every candidate's sources. Items come in the order the news happened, so the window's start only
+ * moves forward and the first read covers every later one.
+ */
+class StoryCandidates {
+  private list: StorySignature[] | undefined;
+  private loadedSince = '';
+  private sorted = true;
+
+  constructor(private readonly store: SqliteStore) {}
+
+  since(since: string): StorySignature[] {
+    if (!this.list || since < this.loadedSince) {
+      this.list = this.store.storySignaturesSince(since);
+      this.loadedSince = since;
+      this.sorted = true;
+    }
+    if (!this.sorted) {
+      this.list.sort((a, b) =>
+        a.lastSeenAt < b.lastSeenAt ? 1 : a.lastSeenAt > b.lastSeenAt ? -1 : b.id - a.id,
+      );
+      this.sorted = true;
+    }
+    return this.list.filter((s) => s.lastSeenAt >= since);
+  }
+
+  /** A story this cycle created or added a source to, as the store now has it. */
+  put(story: StoryRow): void {
+    if (!this.list) return; // not read yet: the first read gets it from the store
+    const sig: StorySignature = {
+      id: story.id,
+      labs: story.labs,
+      programs: story.programs,
+      terms: story.terms,
+      lastSeenAt: story.lastSeenAt,
+    };
+    const i = this.list.findIndex((s) => s.id === story.id);
+    if (i >= 0) this.list[i] = sig;
+    else this.list.push(sig);
+    this.sorted = false;
+  }
+}
+
 /** Handle one item; returns null when it was already seen. */
 function processItem(
   feed: FeedRow,
@@ -321,11 +413,15 @@ function processItem(
   outlet: string,
   nowMs: number,
   deps: PollDeps,
+  stories: StoryCandidates,
 ): { event: StoryEvent | null } | null {
   const { store, matcher, config } = deps;
   const now = iso(nowMs);
   const titleKey = normaliseTitle(item.title);
-  if (store.isSeen(feed.id, item.id, titleKey, item.link)) return null;
+  if (store.isSeen(feed.id, item.id, titleKey, item.link)) {
+    store.touchSeen(feed.id, item.id, titleKey, item.link, now);
+    return null;
+  }
   const match = matcher.match({ title: item.title, summary: item.summary });
   const published = item.published ? Date.parse(item.published) : Number.NaN;
   const eventMs = eventTime(item, nowMs);
@@ -347,8 +443,8 @@ function processItem(
   const change = detectRosterChange({ title: item.title, summary: item.summary }, match);
   // A change of status ("Meta signs…") is news of its own: it joins only a story that already
   // reports the same change, never the story of the request that preceded it.
-  const candidates = store
-    .storiesSince(iso(eventMs - config.clusterWindowHours * 3_600_000))
+  const candidates = stories
+    .since(iso(eventMs - config.clusterWindowHours * 3_600_000))
     .filter(
       (s) =>
         !change ||
@@ -374,6 +470,7 @@ function processItem(
     // does not grow until everything resembles it.
     store.addSource(chosen.storyId, source, { labs, programs, terms: terms.title }, now, eventAt);
     event = { kind: 'source-added', story: store.story(chosen.storyId) as StoryRow, item, match };
+    stories.put(event.story);
   } else {
     const evidence = match.evidence.map((e) => e.text);
     const story = store.createStory(
@@ -390,6 +487,7 @@ function processItem(
       eventAt,
     );
     event = { kind: 'new', story, item, match };
+    stories.put(story);
   }
   store.markSeen(feed.id, seen, { now, alert: true, storyId: event.story.id });
   if (change) proposeRosterChange(event, change, deps, now);

@@ -14,13 +14,18 @@ export function createAdminCheck(client: WebClient, admins: string[], clock: Clo
     if (hit && hit.until > clock.now()) return hit.admin;
     try {
       const res = await client.users.info({ user: userId });
-      const u = res.user as { is_admin?: boolean; is_owner?: boolean; is_primary_owner?: boolean } | undefined;
+      const u = res.user as
+        | { is_admin?: boolean; is_owner?: boolean; is_primary_owner?: boolean }
+        | undefined;
       const admin = !!(u?.is_admin || u?.is_owner || u?.is_primary_owner);
       cache.set(userId, { admin, until: clock.now() + 5 * 60_000 });
       return admin;
     } catch (err) {
       // When Slack cannot say, the answer is no: a write is refused rather than allowed.
-      logger.warn({ user: userId, err: (err as Error).message }, 'admin check failed; treating as not an admin');
+      logger.warn(
+        { user: userId, err: (err as Error).message },
+        'admin check failed; treating as not an admin',
+      );
       return false;
     }
   };

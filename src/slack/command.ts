@@ -64,7 +64,11 @@ export const HELP = `*caisi-watch* — who has signed up to government review of
 \`/caisi set <lab> <program> <status> [date] [source-url]\` — correct the roster _(admins)_
 Labs: meta, openai, anthropic, google-deepmind (google, gdm), microsoft, xai. Statuses: ${membershipStatus.options.join(', ')}.`;
 
-const ephemeral = (text: string, blocks?: Block[]): CommandReply => ({ response_type: 'ephemeral', text, blocks });
+const ephemeral = (text: string, blocks?: Block[]): CommandReply => ({
+  response_type: 'ephemeral',
+  text,
+  blocks,
+});
 /** An ephemeral answer from safe mrkdwn (untrusted parts already escaped). */
 const sayMrkdwn = (mrkdwn: string) => ephemeral(mrkdwn, [{ type: 'section', text: mrkdwnText(mrkdwn) }]);
 const say = (text: string) => sayMrkdwn(escapeMrkdwn(text));
@@ -125,7 +129,8 @@ export function lookup(words: string[], deps: Pick<CommandDeps, 'store' | 'roste
       return recentAnswer(deps.store.latestStories(n, found?.id), found?.name);
     }
     case 'history': {
-      if (!arg) throw new LookupError(`Whose history? Try \`/caisi history meta\`. Known labs: ${knownLabs(r)}.`);
+      if (!arg)
+        throw new LookupError(`Whose history? Try \`/caisi history meta\`. Known labs: ${knownLabs(r)}.`);
       const lab = resolveLab(r, arg);
       return historyAnswer(r, lab, deps.store.auditLog(lab.id));
     }
@@ -140,7 +145,8 @@ export async function runCaisiCommand(req: CommandRequest, deps: CommandDeps): P
   try {
     if (sub === 'help' || sub === '?') return ephemeral(HELP, [{ type: 'section', text: mrkdwnText(HELP) }]);
     if (LOOKUPS.has(sub)) return lookupReply(lookup(words, deps), words.join(' '));
-    if (sub === 'feeds' && (!words[1] || words[1].toLowerCase() === 'list')) return feedsList(deps.store.listFeeds());
+    if (sub === 'feeds' && (!words[1] || words[1].toLowerCase() === 'list'))
+      return feedsList(deps.store.listFeeds());
     if (sub === 'subscribe' || sub === 'unsubscribe' || sub === 'feeds' || sub === 'set') {
       if (!(await deps.isAdmin(req.userId)))
         // whoCanWrite() is mrkdwn: it mentions the configured admins (<@U…>), so it is not escaped.
@@ -154,7 +160,8 @@ export async function runCaisiCommand(req: CommandRequest, deps: CommandDeps): P
     }
     return say(`Unknown command "${truncate(sub, 40)}". Try \`/caisi help\`.`);
   } catch (err) {
-    if (err instanceof LookupError || err instanceof UserError) return say(err.message.replace(/^recent: /, ''));
+    if (err instanceof LookupError || err instanceof UserError)
+      return say(err.message.replace(/^recent: /, ''));
     throw err;
   }
 }
@@ -180,7 +187,10 @@ function subscribe(args: string[], req: CommandRequest, deps: CommandDeps): Comm
   const mode = last === 'daily' || last === 'realtime' ? last : 'realtime';
   const words = last === 'daily' || last === 'realtime' ? args.slice(0, -1) : args;
   const { target: t, label } = target(words, deps.roster());
-  deps.store.subscribe({ channel: req.channelId, target: t, mode, createdBy: req.userId }, new Date(deps.clock.now()).toISOString());
+  deps.store.subscribe(
+    { channel: req.channelId, target: t, mode, createdBy: req.userId },
+    new Date(deps.clock.now()).toISOString(),
+  );
   // Subscribing again after inviting the bot is how admins release alerts parked for this channel.
   const released = deps.store.unpark(req.channelId, new Date(deps.clock.now()).toISOString());
   deps.store.audit({
@@ -214,7 +224,9 @@ function unsubscribe(args: string[], req: CommandRequest, deps: CommandDeps): Co
       source: null,
       detail: `${req.channelId} ${t}`,
     });
-  return say(removed ? `This channel no longer gets ${label}.` : `This channel was not subscribed to ${label}.`);
+  return say(
+    removed ? `This channel no longer gets ${label}.` : `This channel was not subscribed to ${label}.`,
+  );
 }
 
 /** Slack may wrap URLs typed in a command as <https://…> or <https://…|label>. */
@@ -222,14 +234,21 @@ export const unwrapUrl = (s: string) => s.replace(/^<([^|>]+)(\|[^>]*)?>$/, '$1'
 
 function setStatus(args: string[], req: CommandRequest, deps: CommandDeps): CommandReply {
   const r = deps.roster();
-  const usage = 'Usage: `/caisi set <lab> <program> <status> [date] [source-url]`, e.g. `/caisi set meta caisi signed 2026-07-01 https://…`';
+  const usage =
+    'Usage: `/caisi set <lab> <program> <status> [date] [source-url]`, e.g. `/caisi set meta caisi signed 2026-07-01 https://…`';
   if (args.length < 3) throw new LookupError(`Missing arguments. ${usage}`);
   const [labQ = '', programQ = '', statusQ = '', ...rest] = args;
   const lab = resolveLab(r, labQ);
   const program = findProgram(r, programQ);
-  if (!program) throw new LookupError(`Unknown program "${truncate(programQ, 60)}". Known programs: ${knownPrograms(r)}.`);
+  if (!program)
+    throw new LookupError(
+      `Unknown program "${truncate(programQ, 60)}". Known programs: ${knownPrograms(r)}.`,
+    );
   const status = membershipStatus.safeParse(statusQ.toLowerCase());
-  if (!status.success) throw new LookupError(`Unknown status "${truncate(statusQ, 40)}". Use one of: ${membershipStatus.options.join(', ')}.`);
+  if (!status.success)
+    throw new LookupError(
+      `Unknown status "${truncate(statusQ, 40)}". Use one of: ${membershipStatus.options.join(', ')}.`,
+    );
   let since: string | null = null;
   let sourceUrl: string | null = null;
   for (const word of rest) {
@@ -246,7 +265,16 @@ function setStatus(args: string[], req: CommandRequest, deps: CommandDeps): Comm
   const now = new Date(deps.clock.now()).toISOString();
   const old = membership(r, lab.id, program.id)?.status ?? null;
   deps.store.setMembership(
-    { lab: lab.id, program: program.id, status: status.data, since, sourceUrl, sourceTitle: null, setBy: req.userId, setAt: now },
+    {
+      lab: lab.id,
+      program: program.id,
+      status: status.data,
+      since,
+      sourceUrl,
+      sourceTitle: null,
+      setBy: req.userId,
+      setAt: now,
+    },
     old,
     'set',
   );
@@ -264,7 +292,17 @@ async function feedsWrite(args: string[], req: CommandRequest, deps: CommandDeps
     await deps.checkNewFeedUrl(url);
     const normalized = new URL(url).href;
     const { feed, created } = deps.store.addFeed(normalized, req.userId, now);
-    deps.store.audit({ at: now, actor: req.userId, action: 'feed-add', lab: null, program: null, oldStatus: null, newStatus: null, source: normalized, detail: `feed ${feed.id}` });
+    deps.store.audit({
+      at: now,
+      actor: req.userId,
+      action: 'feed-add',
+      lab: null,
+      program: null,
+      oldStatus: null,
+      newStatus: null,
+      source: normalized,
+      detail: `feed ${feed.id}`,
+    });
     return say(
       created
         ? `Added feed ${feed.id}: ${normalized}. It is polled from the next cycle; its first poll only alerts items from the last 24 hours.`
@@ -273,10 +311,21 @@ async function feedsWrite(args: string[], req: CommandRequest, deps: CommandDeps
   }
   if (action.toLowerCase() === 'remove') {
     const id = Number(value.replace(/^#/, ''));
-    if (!Number.isInteger(id) || id <= 0) throw new LookupError('Usage: `/caisi feeds remove <id>` (ids are in `/caisi feeds list`)');
+    if (!Number.isInteger(id) || id <= 0)
+      throw new LookupError('Usage: `/caisi feeds remove <id>` (ids are in `/caisi feeds list`)');
     const feed = deps.store.removeFeed(id);
     if (!feed) throw new LookupError(`No feed with id ${id}. See \`/caisi feeds list\`.`);
-    deps.store.audit({ at: now, actor: req.userId, action: 'feed-remove', lab: null, program: null, oldStatus: null, newStatus: null, source: feed.url, detail: `feed ${id}` });
+    deps.store.audit({
+      at: now,
+      actor: req.userId,
+      action: 'feed-remove',
+      lab: null,
+      program: null,
+      oldStatus: null,
+      newStatus: null,
+      source: feed.url,
+      detail: `feed ${id}`,
+    });
     return say(`Removed feed ${id} (${feed.url}). Items it already delivered stay in the store.`);
   }
   throw new LookupError('Usage: `/caisi feeds [list | add <url> | remove <id>]`');
@@ -292,7 +341,9 @@ export function feedHealthLine(f: FeedRow): string {
       : f.lastSuccessAt
         ? 'ok'
         : 'not polled yet';
-  const err = f.lastError ? `; last error ${ago(f.lastErrorAt)}: ${f.lastErrorCode ?? ''} ${f.lastError}` : '';
+  const err = f.lastError
+    ? `; last error ${ago(f.lastErrorAt)}: ${f.lastErrorCode ?? ''} ${f.lastError}`
+    : '';
   return `#${f.id} ${f.title ?? f.url} — ${state}; last success ${ago(f.lastSuccessAt)}${err}`;
 }
 

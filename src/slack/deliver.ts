@@ -20,11 +20,35 @@ import { renderDigest } from './digest.js';
 export const ALERT_EVENT_TYPE = 'caisi_alert';
 
 /** Errors after which the delivery waits for a person (bot not in channel, channel gone). */
-const PARK_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'channel_is_archived', 'restricted_action', 'cannot_dm_bot', 'user_not_found']);
+const PARK_ERRORS = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'channel_is_archived',
+  'restricted_action',
+  'cannot_dm_bot',
+  'user_not_found',
+]);
 /** Errors after which nothing can be posted until the token is fixed. */
-const AUTH_ERRORS = new Set(['invalid_auth', 'token_revoked', 'token_expired', 'account_inactive', 'not_authed', 'missing_scope', 'team_access_not_granted']);
+const AUTH_ERRORS = new Set([
+  'invalid_auth',
+  'token_revoked',
+  'token_expired',
+  'account_inactive',
+  'not_authed',
+  'missing_scope',
+  'team_access_not_granted',
+]);
 /** Errors about the message itself: send a plainer, shorter one instead. */
-const CONTENT_ERRORS = new Set(['msg_too_long', 'invalid_blocks', 'invalid_blocks_format', 'msg_blocks_too_long', 'too_many_blocks', 'invalid_metadata_format', 'metadata_too_large']);
+const CONTENT_ERRORS = new Set([
+  'msg_too_long',
+  'invalid_blocks',
+  'invalid_blocks_format',
+  'msg_blocks_too_long',
+  'too_many_blocks',
+  'invalid_metadata_format',
+  'metadata_too_large',
+]);
 
 export interface DelivererDeps {
   store: SqliteStore;
@@ -186,7 +210,10 @@ export class Deliverer {
           ...(message.blocks ? { blocks: message.blocks as unknown as KnownBlock[] } : {}),
           unfurl_links: false,
           unfurl_media: false,
-          metadata: { event_type: ALERT_EVENT_TYPE, event_payload: { delivery_id: row.deliveryKey, story_id: row.storyId ?? 0 } },
+          metadata: {
+            event_type: ALERT_EVENT_TYPE,
+            event_payload: { delivery_id: row.deliveryKey, story_id: row.storyId ?? 0 },
+          },
         });
         ts = (res.ts as string | undefined) ?? null;
       }
@@ -207,7 +234,10 @@ export class Deliverer {
       const at = this.now() + wait;
       this.channelReadyAt.set(row.channel, at);
       store.retryLater(row.id, this.iso(at), `rate limited; retry after ${wait / 1000} s`);
-      logger.warn({ delivery: row.deliveryKey, channel: row.channel, retryAfterSeconds: wait / 1000 }, 'Slack rate limit');
+      logger.warn(
+        { delivery: row.deliveryKey, channel: row.channel, retryAfterSeconds: wait / 1000 },
+        'Slack rate limit',
+      );
       return;
     }
     if (err.code === 'slack_webapi_platform_error') {
@@ -220,13 +250,19 @@ export class Deliverer {
       if (AUTH_ERRORS.has(code)) {
         this.authError = code;
         store.retryLater(row.id, this.iso(), code);
-        logger.error({ error: code }, `Slack refused the bot token (${code}): posting stopped, nothing is lost; fix SLACK_BOT_TOKEN and restart`);
+        logger.error(
+          { error: code },
+          `Slack refused the bot token (${code}): posting stopped, nothing is lost; fix SLACK_BOT_TOKEN and restart`,
+        );
         return;
       }
       if (CONTENT_ERRORS.has(code) && !row.payload.fallback) {
         store.patchPayload(row.id, { fallback: true });
         store.retryLater(row.id, this.iso(), code);
-        logger.warn({ delivery: row.deliveryKey, error: code }, 'Slack refused the message; sending a plain one');
+        logger.warn(
+          { delivery: row.deliveryKey, error: code },
+          'Slack refused the message; sending a plain one',
+        );
         return;
       }
       if (row.kind === 'update' && code === 'message_not_found') {
@@ -237,7 +273,8 @@ export class Deliverer {
       if (row.attempts + 1 >= (this.d.maxAttempts ?? 8)) {
         store.park(row.id, code || err.message);
         this.d.onParked?.(row, code || err.message);
-      } else store.retryLater(row.id, this.iso(this.now() + backoffMs(row.attempts + 1)), code || err.message);
+      } else
+        store.retryLater(row.id, this.iso(this.now() + backoffMs(row.attempts + 1)), code || err.message);
       return;
     }
     // Timeout, network error or 5xx: the message may or may not have been posted.
@@ -248,7 +285,10 @@ export class Deliverer {
   private retry(row: OutboxRow, err: unknown): void {
     const attempts = row.attempts + 1;
     this.d.store.retryLater(row.id, this.iso(this.now() + backoffMs(attempts)), errorText(err));
-    this.d.logger.warn({ delivery: row.deliveryKey, channel: row.channel, attempts, err: errorText(err) }, 'delivery failed; will retry');
+    this.d.logger.warn(
+      { delivery: row.deliveryKey, channel: row.channel, attempts, err: errorText(err) },
+      'delivery failed; will retry',
+    );
   }
 
   /**
@@ -270,7 +310,10 @@ export class Deliverer {
       // A definite answer (private channel, no channels:join scope, gone): do not ask again.
       // A transient one (429, 5xx, timeout): try again before the next post.
       if (e.code === 'slack_webapi_platform_error') this.joined.add(channel);
-      this.d.logger.debug({ channel, err: code || e.message }, 'conversations.join failed; posting without joining');
+      this.d.logger.debug(
+        { channel, err: code || e.message },
+        'conversations.join failed; posting without joining',
+      );
       return false;
     }
   }
@@ -305,7 +348,8 @@ export class Deliverer {
         res = await this.d.client.conversations.history(args);
       }
       for (const m of res.messages ?? []) {
-        const payload = (m as { metadata?: { event_payload?: { delivery_id?: string } } }).metadata?.event_payload;
+        const payload = (m as { metadata?: { event_payload?: { delivery_id?: string } } }).metadata
+          ?.event_payload;
         if (payload?.delivery_id === row.deliveryKey) return m.ts ?? null;
       }
       cursor = res.response_metadata?.next_cursor || undefined;
@@ -324,7 +368,10 @@ export class Deliverer {
     const { store } = this.d;
     const r = this.d.roster();
     if (row.kind === 'notice' || row.kind === 'digest') {
-      const text = row.kind === 'digest' ? renderDigest(r, store, row.payload) : escapeMrkdwn(String(row.payload.text ?? ''));
+      const text =
+        row.kind === 'digest'
+          ? renderDigest(r, store, row.payload)
+          : escapeMrkdwn(String(row.payload.text ?? ''));
       return text ? { kind: 'post', text: truncate(text, 3900) } : null;
     }
     const story = row.storyId != null ? store.story(row.storyId) : undefined;
@@ -340,7 +387,8 @@ export class Deliverer {
     if (row.kind === 'alert') return { kind: 'post', ...body };
     const alert = store.sentAlert(story.id, row.channel);
     // No alert, or one not posted yet: the alert is rendered when sent and will name this source.
-    if (!alert || alert.state === 'parked' || (alert.state === 'pending' && !alert.payload.inDoubt)) return null;
+    if (!alert || alert.state === 'parked' || (alert.state === 'pending' && !alert.payload.inDoubt))
+      return null;
     if (alert.state !== 'sent' || !alert.messageTs) return { kind: 'wait' };
     return { kind: 'update', ts: alert.messageTs, ...body };
   }

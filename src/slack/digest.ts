@@ -41,10 +41,22 @@ export function queueDueDigests(
   let queued = 0;
   for (const channel of channels) {
     if (!store.claimDigest(channel, day, now)) continue;
-    const mine = stories.filter((s) => channelsFor(s, subs.filter((x) => x.channel === channel), 'daily').includes(channel));
+    const mine = stories.filter((s) =>
+      channelsFor(
+        s,
+        subs.filter((x) => x.channel === channel),
+        'daily',
+      ).includes(channel),
+    );
     if (mine.length === 0) continue;
     store.enqueue(
-      { key: `digest:${channel}:${day}`, kind: 'digest', storyId: null, channel, payload: { day, storyIds: mine.map((s) => s.id) } },
+      {
+        key: `digest:${channel}:${day}`,
+        kind: 'digest',
+        storyId: null,
+        channel,
+        payload: { day, storyIds: mine.map((s) => s.id) },
+      },
       now,
     );
     queued++;
@@ -62,14 +74,18 @@ export function renderDigest(r: Roster, store: SqliteStore, payload: Record<stri
     const key = s.labs[0] ?? s.programs[0] ?? 'other';
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
-  const out = [`*caisi-watch daily digest — ${escapeMrkdwn(String(payload.day ?? ''))}* (${stories.length} stor${stories.length === 1 ? 'y' : 'ies'})`];
+  const out = [
+    `*caisi-watch daily digest — ${escapeMrkdwn(String(payload.day ?? ''))}* (${stories.length} stor${stories.length === 1 ? 'y' : 'ies'})`,
+  ];
   for (const [key, list] of groups) {
     const name = labNames(r, [key])[0] ?? key;
     out.push('', `*${escapeMrkdwn(name)}*`);
     const line = contextLines(r, list[0] as StoryRow)[0];
     if (line) out.push(`_${escapeMrkdwn(line)}_`);
     for (const s of list)
-      out.push(`• ${safeLink(s.sources[0]?.link, truncate(s.title, 200))} — ${escapeMrkdwn(s.sources.map((x) => x.outlet).join(', '))}`);
+      out.push(
+        `• ${safeLink(s.sources[0]?.link, truncate(s.title, 200))} — ${escapeMrkdwn(s.sources.map((x) => x.outlet).join(', '))}`,
+      );
   }
   return out.join('\n');
 }

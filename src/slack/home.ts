@@ -7,7 +7,11 @@ import type { Roster } from '../roster/schema.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import { feedHealthLine } from './command.js';
 
-export function buildHomeView(r: Roster, store: SqliteStore, isAdmin: boolean): { type: 'home'; blocks: Block[] } {
+export function buildHomeView(
+  r: Roster,
+  store: SqliteStore,
+  isAdmin: boolean,
+): { type: 'home'; blocks: Block[] } {
   const blocks: Block[] = [
     ...renderAnswerBlocks(rosterAnswer(r), 30),
     { type: 'divider' },
@@ -17,14 +21,26 @@ export function buildHomeView(r: Roster, store: SqliteStore, isAdmin: boolean): 
   ];
   const feeds = store.listFeeds();
   const lines = feeds.map((f) => escapeMrkdwn(feedHealthLine(f)));
-  blocks.push({ type: 'section', text: mrkdwnText(truncate(lines.join('\n') || 'No feeds configured.', 2900)) });
+  blocks.push({
+    type: 'section',
+    text: mrkdwnText(truncate(lines.join('\n') || 'No feeds configured.', 2900)),
+  });
   if (isAdmin) {
     const parked = store.parkedDeliveries();
-    blocks.push({ type: 'divider' }, { type: 'header', text: { type: 'plain_text', text: `Parked alerts (${parked.length})`, emoji: false } });
+    blocks.push(
+      { type: 'divider' },
+      {
+        type: 'header',
+        text: { type: 'plain_text', text: `Parked alerts (${parked.length})`, emoji: false },
+      },
+    );
     const text = parked.length
       ? parked
           .slice(0, 30)
-          .map((p) => `• ${escapeMrkdwn(p.kind)} ${p.storyId ?? ''} → ${escapeMrkdwn(p.channel)}: ${escapeMrkdwn(p.lastError ?? 'unknown')} (since ${p.createdAt.slice(0, 16).replace('T', ' ')})`)
+          .map(
+            (p) =>
+              `• ${escapeMrkdwn(p.kind)} ${p.storyId ?? ''} → ${escapeMrkdwn(p.channel)}: ${escapeMrkdwn(p.lastError ?? 'unknown')} (since ${p.createdAt.slice(0, 16).replace('T', ' ')})`,
+          )
           .join('\n')
       : 'None. Alerts the bot could not post (not in channel, channel archived or gone) would be listed here.';
     blocks.push({ type: 'section', text: mrkdwnText(truncate(text, 2900)) });

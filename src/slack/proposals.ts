@@ -20,7 +20,10 @@ export async function decideProposal(
   const proposal = Number.isInteger(proposalId) ? store.proposal(proposalId) : undefined;
   if (!proposal) return { kind: 'stale', message: 'That proposal no longer exists.' };
   if (!(await deps.isAdmin(userId)))
-    return { kind: 'refused', message: `Only admins can confirm or dismiss roster changes: ${deps.whoCanWrite()}. Nothing was changed.` };
+    return {
+      kind: 'refused',
+      message: `Only admins can confirm or dismiss roster changes: ${deps.whoCanWrite()}. Nothing was changed.`,
+    };
   const now = new Date(deps.clock.now()).toISOString();
   const old = membership(deps.roster(), proposal.lab, proposal.program)?.status ?? null;
   const applied = store.tx(() => {
@@ -54,7 +57,8 @@ export async function decideProposal(
       });
     return true;
   });
-  if (!applied) return { kind: 'stale', message: 'Someone already decided on this proposal; nothing was changed.' };
+  if (!applied)
+    return { kind: 'stale', message: 'Someone already decided on this proposal; nothing was changed.' };
   deps.logger.info({ proposal: proposal.id, decision, by: userId }, 'roster proposal decided');
   const story = store.story(proposal.storyId);
   return {

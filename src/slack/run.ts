@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { App, type Logger as BoltLogger, LogLevel } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { registerHandlers } from '../../handlers/index.js';
 import { LookupError } from '../answers/answer.js';
@@ -29,7 +29,10 @@ import { queueDueDigests } from './digest.js';
 /** Bolt's logger interface, writing through pino so every line is JSON and redacted. */
 function boltLogger(logger: Logger): BoltLogger {
   let level = LogLevel.INFO;
-  const text = (msg: unknown[]) => msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
+  const text = (msg: unknown[]) =>
+    msg
+      .map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m)))
+      .join(' ');
   return {
     debug: (...m) => logger.debug({ src: 'bolt' }, text(m)),
     info: (...m) => logger.info({ src: 'bolt' }, text(m)),
@@ -190,7 +193,8 @@ function notifyParked(o: SlackAppOptions, row: OutboxRow, error: string): void {
       },
       now,
     );
-  if (o.admins.length === 0) o.logger.warn({ channel: row.channel, error }, 'alert parked; no CAISI_ADMINS to notify');
+  if (o.admins.length === 0)
+    o.logger.warn({ channel: row.channel, error }, 'alert parked; no CAISI_ADMINS to notify');
 }
 
 /** A sleep that `cancelAll` ends at once (on stop), leaving no timer behind. */
@@ -260,14 +264,39 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
   }
   const { app, deliverer } = slack;
 
+  // SIGTERM/SIGINT from now on: stop cleanly, even while still connecting to Slack.
+  let stopping = false;
+  let onStop: () => void = () => {};
+  const stopRequested = new Promise<void>((resolve) => {
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      logger.info('stopping: finishing the delivery in flight');
+      onStop();
+      resolve();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+
   try {
-    const server = http ? await app.start({ port: env.PORT, host: env.HOST }) : await app.start();
+    const starting = (http ? app.start({ port: env.PORT, host: env.HOST }) : app.start()) as Promise<unknown>;
+    const server = await Promise.race([starting, stopRequested.then(() => 'stopped' as const)]);
+    if (server === 'stopped') {
+      starting.catch(() => {}); // a connection that fails after we gave up is of no interest
+      await app.stop().catch(() => {});
+      ctx.close();
+      logger.info('stopped');
+      return EXIT_OK;
+    }
     const address =
       http && server && typeof server === 'object' && 'address' in server
         ? (server as { address(): unknown }).address()
         : null;
     const port =
-      address && typeof address === 'object' && 'port' in address ? (address as { port: number }).port : env.PORT;
+      address && typeof address === 'object' && 'port' in address
+        ? (address as { port: number }).port
+        : env.PORT;
     logger.info(
       {
         mode: env.mode,
@@ -284,9 +313,12 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
     return EXIT_FAILURE;
   }
 
-  let stopping = false;
   const deliverySleep = sleeper();
   const pollSleep = sleeper();
+  onStop = () => {
+    deliverySleep.cancelAll();
+    pollSleep.cancelAll();
+  };
 
   let deliveryRun: Promise<unknown> = Promise.resolve();
   let wakeRequested = false;
@@ -295,10 +327,14 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
     deliverySleep.cancelAll();
   });
   const deliveryLoop = async () => {
-    await deliverer.recover().catch((err) => logger.error({ err: (err as Error).message }, 'delivery recovery failed'));
+    await deliverer
+      .recover()
+      .catch((err) => logger.error({ err: (err as Error).message }, 'delivery recovery failed'));
     while (!stopping) {
       wakeRequested = false;
-      deliveryRun = deliverer.runDue().catch((err) => logger.error({ err: (err as Error).message }, 'delivery run failed'));
+      deliveryRun = deliverer
+        .runDue()
+        .catch((err) => logger.error({ err: (err as Error).message }, 'delivery run failed'));
       await deliveryRun;
       if (stopping) break;
       // Something was queued while the run was in flight: go again at once.
@@ -336,18 +372,7 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
   };
 
   const loops = Promise.all([deliveryLoop(), pollLoop()]);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      logger.info('stopping: finishing the delivery in flight');
-      deliverySleep.cancelAll();
-      pollSleep.cancelAll();
-      resolve();
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  await stopRequested;
   // Finish what is in flight (a Slack call times out after 10 s; a feed fetch after its timeout).
   let timer: NodeJS.Timeout | undefined;
   const finished = await Promise.race([
@@ -357,7 +382,8 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
     }),
   ]);
   clearTimeout(timer);
-  if (!finished) logger.warn('work still in flight after 20 s; stopping anyway (it is recovered at next start)');
+  if (!finished)
+    logger.warn('work still in flight after 20 s; stopping anyway (it is recovered at next start)');
   await app.stop().catch(() => {});
   ctx.close();
   logger.info('stopped');

@@ -132,4 +132,11 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (channel, day)
   );
   `,
+  // 2: when an item was last listed by its feed, so retention prunes only items the feed dropped
+  // (an item still listed after the retention period must not become new, and alert, again).
+  `
+  ALTER TABLE items ADD COLUMN last_seen_at TEXT;
+  UPDATE items SET last_seen_at = first_seen_at;
+  CREATE INDEX items_last_seen ON items (last_seen_at);
+  `,
 ];

@@ -128,6 +128,7 @@ export interface NewStory {
 
 export class SqliteStore {
   readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(
     db: Database.Database,
@@ -154,7 +155,15 @@ export class SqliteStore {
       const store = new SqliteStore(db, file);
       store.migrate();
       // A cheap read of every table proves the file is sound before the bot relies on it.
-      db.pragma('quick_check(1)');
+      const check = db.pragma('quick_check(1)', { simple: true });
+      if (check !== 'ok')
+        throw new StoreError(
+          `database ${file} is corrupt (${String(check).split('\n').pop()?.slice(0, 120)}); move it aside and restart`,
+          'corrupt',
+        );
+      // Prove it can be written now, not at the first poll: SQLite quietly opens a file it may not
+      // write read-only, and a lock held by another process only shows when writing.
+      db.pragma(`user_version = ${MIGRATIONS.length}`);
       return store;
     } catch (err) {
       db?.close();
@@ -178,7 +187,21 @@ export class SqliteStore {
     }
   }
 
+  /**
+   * A prepared statement, compiled once per SQL text and reused: preparing costs more than running
+   * most of these queries, and a poll runs some of them for every item of every feed.
+   */
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
   close(): void {
+    this.statements.clear();
     if (this.db.open) this.db.close();
   }
 
@@ -207,7 +230,7 @@ export class SqliteStore {
   syncConfigFeeds(urls: string[], now: string): void {
     const wanted = new Set(urls);
     this.tx(() => {
-      const insert = this.db.prepare(
+      const insert = this.stmt(
         `INSERT INTO feeds (url, origin, added_at) VALUES (?, 'config', ?)
          ON CONFLICT(url) DO UPDATE SET enabled = CASE WHEN origin = 'config' AND disabled_reason = 'removed from config' THEN 1 ELSE enabled END,
            disabled_reason = CASE WHEN disabled_reason = 'removed from config' THEN NULL ELSE disabled_reason END`,
@@ -215,9 +238,9 @@ export class SqliteStore {
       for (const url of wanted) insert.run(url, now);
       for (const f of this.listFeeds())
         if (f.origin === 'config' && f.enabled && !wanted.has(f.url))
-          this.db
-            .prepare(`UPDATE feeds SET enabled = 0, disabled_reason = 'removed from config' WHERE id = ?`)
-            .run(f.id);
+          this.stmt(`UPDATE feeds SET enabled = 0, disabled_reason = 'removed from config' WHERE id = ?`).run(
+            f.id,
+          );
     });
   }
 
@@ -225,49 +248,46 @@ export class SqliteStore {
     const existing = this.feedByUrl(url);
     if (existing) {
       if (!existing.enabled)
-        this.db
-          .prepare(
-            'UPDATE feeds SET enabled = 1, disabled_reason = NULL, consecutive_errors = 0 WHERE id = ?',
-          )
-          .run(existing.id);
+        this.stmt(
+          'UPDATE feeds SET enabled = 1, disabled_reason = NULL, consecutive_errors = 0 WHERE id = ?',
+        ).run(existing.id);
       return { feed: this.feedByUrl(url) as FeedRow, created: false };
     }
-    this.db
-      .prepare(`INSERT INTO feeds (url, origin, added_by, added_at) VALUES (?, 'slack', ?, ?)`)
-      .run(url, addedBy, now);
+    this.stmt(`INSERT INTO feeds (url, origin, added_by, added_at) VALUES (?, 'slack', ?, ?)`).run(
+      url,
+      addedBy,
+      now,
+    );
     return { feed: this.feedByUrl(url) as FeedRow, created: true };
   }
 
   /** Removing a feed disables it (its seen items stay, so re-adding it never re-alerts). */
   removeFeed(id: number): FeedRow | undefined {
     const feed = this.feed(id);
-    if (feed)
-      this.db.prepare(`UPDATE feeds SET enabled = 0, disabled_reason = 'removed' WHERE id = ?`).run(id);
+    if (feed) this.stmt(`UPDATE feeds SET enabled = 0, disabled_reason = 'removed' WHERE id = ?`).run(id);
     return feed;
   }
 
   feed(id: number): FeedRow | undefined {
-    const r = this.db.prepare('SELECT * FROM feeds WHERE id = ?').get(id) as Row | undefined;
+    const r = this.stmt('SELECT * FROM feeds WHERE id = ?').get(id) as Row | undefined;
     return r ? feedRow(r) : undefined;
   }
 
   feedByUrl(url: string): FeedRow | undefined {
-    const r = this.db.prepare('SELECT * FROM feeds WHERE url = ?').get(url) as Row | undefined;
+    const r = this.stmt('SELECT * FROM feeds WHERE url = ?').get(url) as Row | undefined;
     return r ? feedRow(r) : undefined;
   }
 
   listFeeds(): FeedRow[] {
-    return (this.db.prepare('SELECT * FROM feeds ORDER BY id').all() as Row[]).map(feedRow);
+    return (this.stmt('SELECT * FROM feeds ORDER BY id').all() as Row[]).map(feedRow);
   }
 
   /** Enabled feeds whose next fetch time has come. */
   dueFeeds(now: string): FeedRow[] {
     return (
-      this.db
-        .prepare(
-          'SELECT * FROM feeds WHERE enabled = 1 AND (next_fetch_at IS NULL OR next_fetch_at <= ?) ORDER BY id',
-        )
-        .all(now) as Row[]
+      this.stmt(
+        'SELECT * FROM feeds WHERE enabled = 1 AND (next_fetch_at IS NULL OR next_fetch_at <= ?) ORDER BY id',
+      ).all(now) as Row[]
     ).map(feedRow);
   }
 
@@ -282,44 +302,40 @@ export class SqliteStore {
       newUrl?: string | null;
     },
   ): void {
-    this.db
-      .prepare(
-        `UPDATE feeds SET last_fetch_at = @now, last_success_at = @now, consecutive_errors = 0,
+    this.stmt(
+      `UPDATE feeds SET last_fetch_at = @now, last_success_at = @now, consecutive_errors = 0,
            etag = COALESCE(@etag, etag), last_modified = COALESCE(@lastModified, last_modified),
            title = COALESCE(@title, title), next_fetch_at = @nextFetchAt,
            first_polled_at = COALESCE(first_polled_at, @now) WHERE id = @id`,
-      )
-      .run({
-        id,
-        now: r.now,
-        etag: r.etag ?? null,
-        lastModified: r.lastModified ?? null,
-        title: r.title ?? null,
-        nextFetchAt: r.nextFetchAt,
-      });
+    ).run({
+      id,
+      now: r.now,
+      etag: r.etag ?? null,
+      lastModified: r.lastModified ?? null,
+      title: r.title ?? null,
+      nextFetchAt: r.nextFetchAt,
+    });
     if (r.newUrl && !this.feedByUrl(r.newUrl))
-      this.db.prepare('UPDATE feeds SET url = ? WHERE id = ?').run(r.newUrl, id);
+      this.stmt('UPDATE feeds SET url = ? WHERE id = ?').run(r.newUrl, id);
   }
 
   recordFetchError(
     id: number,
     r: { now: string; code: string; message: string; nextFetchAt: string | null; disable?: string | null },
   ): void {
-    this.db
-      .prepare(
-        `UPDATE feeds SET last_fetch_at = @now, last_error_at = @now, last_error_code = @code, last_error = @message,
+    this.stmt(
+      `UPDATE feeds SET last_fetch_at = @now, last_error_at = @now, last_error_code = @code, last_error = @message,
            consecutive_errors = consecutive_errors + 1, next_fetch_at = @nextFetchAt,
            enabled = CASE WHEN @disable IS NULL THEN enabled ELSE 0 END,
            disabled_reason = COALESCE(@disable, disabled_reason) WHERE id = @id`,
-      )
-      .run({
-        id,
-        now: r.now,
-        code: r.code,
-        message: r.message,
-        nextFetchAt: r.nextFetchAt,
-        disable: r.disable ?? null,
-      });
+    ).run({
+      id,
+      now: r.now,
+      code: r.code,
+      message: r.message,
+      nextFetchAt: r.nextFetchAt,
+      disable: r.disable ?? null,
+    });
   }
 
   // ---- seen items ----
@@ -329,12 +345,13 @@ export class SqliteStore {
    * normalised title and link.
    */
   isSeen(feedId: number, itemId: string, titleKey: string, link: string | null): boolean {
-    if (this.db.prepare('SELECT 1 FROM items WHERE feed_id = ? AND item_id = ?').get(feedId, itemId))
-      return true;
+    if (this.stmt('SELECT 1 FROM items WHERE feed_id = ? AND item_id = ?').get(feedId, itemId)) return true;
     if (!link || !titleKey) return false;
-    return !!this.db
-      .prepare('SELECT 1 FROM items WHERE feed_id = ? AND title_key = ? AND link = ?')
-      .get(feedId, titleKey, link);
+    return !!this.stmt('SELECT 1 FROM items WHERE feed_id = ? AND title_key = ? AND link = ?').get(
+      feedId,
+      titleKey,
+      link,
+    );
   }
 
   markSeen(
@@ -342,31 +359,52 @@ export class SqliteStore {
     item: { id: string; titleKey: string; link: string | null; title: string; published: string | null },
     r: { now: string; alert: boolean; storyId: number | null },
   ): void {
-    this.db
-      .prepare(
-        `INSERT OR IGNORE INTO items (feed_id, item_id, title_key, link, title, published, first_seen_at, alert, story_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
+    this.stmt(
+      `INSERT OR IGNORE INTO items (feed_id, item_id, title_key, link, title, published, first_seen_at, alert, story_id, last_seen_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      feedId,
+      item.id,
+      item.titleKey,
+      item.link,
+      item.title,
+      item.published,
+      r.now,
+      r.alert ? 1 : 0,
+      r.storyId,
+      r.now,
+    );
+  }
+
+  /**
+   * A seen item is still listed by its feed: keep it past retention, so a feed that lists an item for
+   * longer than the retention period never makes it new again.
+   */
+  touchSeen(feedId: number, itemId: string, titleKey: string, link: string | null, now: string): void {
+    const byId = this.stmt('UPDATE items SET last_seen_at = ? WHERE feed_id = ? AND item_id = ?').run(
+      now,
+      feedId,
+      itemId,
+    );
+    if (byId.changes === 0 && link && titleKey)
+      this.stmt('UPDATE items SET last_seen_at = ? WHERE feed_id = ? AND title_key = ? AND link = ?').run(
+        now,
         feedId,
-        item.id,
-        item.titleKey,
-        item.link,
-        item.title,
-        item.published,
-        r.now,
-        r.alert ? 1 : 0,
-        r.storyId,
+        titleKey,
+        link,
       );
   }
 
   countItems(): number {
-    return Number((this.db.prepare('SELECT count(*) n FROM items').get() as Row).n);
+    return Number((this.stmt('SELECT count(*) n FROM items').get() as Row).n);
   }
 
-  /** Drop seen items older than the retention period; stories, roster and audit log are kept. */
+  /**
+   * Drop seen items that no feed has listed since `olderThan` (the retention period); stories, roster
+   * and audit log are kept.
+   */
   pruneItems(olderThan: string): number {
-    return this.db.prepare('DELETE FROM items WHERE first_seen_at < ?').run(olderThan).changes;
+    return this.stmt('DELETE FROM items WHERE last_seen_at < ?').run(olderThan).changes;
   }
 
   // ---- stories ----
@@ -374,21 +412,19 @@ export class SqliteStore {
   /** `eventAt` is when the news happened (publication date, never later than now). */
   createStory(s: NewStory, now: string, eventAt: string = now): StoryRow {
     const id = this.tx(() => {
-      const info = this.db
-        .prepare(
-          `INSERT INTO stories (title, labs, programs, terms, summary, first_seen_at, last_seen_at, published)
+      const info = this.stmt(
+        `INSERT INTO stories (title, labs, programs, terms, summary, first_seen_at, last_seen_at, published)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          s.title,
-          JSON.stringify(s.labs),
-          JSON.stringify(s.programs),
-          JSON.stringify(s.terms),
-          s.summary,
-          now,
-          eventAt,
-          s.published,
-        );
+      ).run(
+        s.title,
+        JSON.stringify(s.labs),
+        JSON.stringify(s.programs),
+        JSON.stringify(s.terms),
+        s.summary,
+        now,
+        eventAt,
+        s.published,
+      );
       const storyId = Number(info.lastInsertRowid);
       this.insertSource(storyId, s.source, now);
       return storyId;
@@ -409,77 +445,87 @@ export class SqliteStore {
       if (!story) return false;
       if (!this.insertSource(storyId, source, now)) return false;
       const union = (a: string[], b: string[]) => [...new Set([...a, ...b])];
-      this.db
-        .prepare(
-          'UPDATE stories SET labs = ?, programs = ?, terms = ?, last_seen_at = max(last_seen_at, ?) WHERE id = ?',
-        )
-        .run(
-          JSON.stringify(union(story.labs, merge.labs)),
-          JSON.stringify(union(story.programs, merge.programs)),
-          JSON.stringify(union(story.terms, merge.terms).slice(0, 80)),
-          eventAt,
-          storyId,
-        );
+      this.stmt(
+        'UPDATE stories SET labs = ?, programs = ?, terms = ?, last_seen_at = max(last_seen_at, ?) WHERE id = ?',
+      ).run(
+        JSON.stringify(union(story.labs, merge.labs)),
+        JSON.stringify(union(story.programs, merge.programs)),
+        JSON.stringify(union(story.terms, merge.terms).slice(0, 80)),
+        eventAt,
+        storyId,
+      );
       return true;
     });
   }
 
   private insertSource(storyId: number, s: Omit<StorySource, 'addedAt'>, now: string): boolean {
     return (
-      this.db
-        .prepare(
-          `INSERT OR IGNORE INTO story_sources (story_id, feed_id, item_id, outlet, title, link, published, added_at)
+      this.stmt(
+        `INSERT OR IGNORE INTO story_sources (story_id, feed_id, item_id, outlet, title, link, published, added_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(storyId, s.feedId, s.itemId, s.outlet, s.title, s.link, s.published, now).changes > 0
+      ).run(storyId, s.feedId, s.itemId, s.outlet, s.title, s.link, s.published, now).changes > 0
     );
   }
 
   story(id: number): StoryRow | undefined {
-    const r = this.db.prepare('SELECT * FROM stories WHERE id = ?').get(id) as Row | undefined;
+    const r = this.stmt('SELECT * FROM stories WHERE id = ?').get(id) as Row | undefined;
     return r ? this.storyRow(r) : undefined;
   }
 
   /** Stories whose latest news is at or after `since`, newest first: the candidates a new item may join. */
   storiesSince(since: string): StoryRow[] {
     return (
-      this.db
-        .prepare('SELECT * FROM stories WHERE last_seen_at >= ? ORDER BY last_seen_at DESC')
-        .all(since) as Row[]
+      this.stmt('SELECT * FROM stories WHERE last_seen_at >= ? ORDER BY last_seen_at DESC').all(
+        since,
+      ) as Row[]
     ).map((r) => this.storyRow(r));
+  }
+
+  /**
+   * What clustering needs of the stories whose latest news is at or after `since` (no sources, no
+   * summary), in storiesSince's order: latest news first, and among equals the newest story first.
+   */
+  storySignaturesSince(
+    since: string,
+  ): { id: number; labs: string[]; programs: string[]; terms: string[]; lastSeenAt: string }[] {
+    return (
+      this.stmt(
+        'SELECT id, labs, programs, terms, last_seen_at FROM stories WHERE last_seen_at >= ? ORDER BY last_seen_at DESC, id DESC',
+      ).all(since) as Row[]
+    ).map((r) => ({
+      id: Number(r.id),
+      labs: json(r.labs, []),
+      programs: json(r.programs, []),
+      terms: json(r.terms, []),
+      lastSeenAt: String(r.last_seen_at),
+    }));
   }
 
   /** Latest stories, optionally only those naming a lab or program id. */
   latestStories(limit: number, entity?: string): StoryRow[] {
     const rows = entity
-      ? (this.db
-          .prepare(
-            `SELECT * FROM stories WHERE EXISTS (SELECT 1 FROM json_each(stories.labs) WHERE value = @e)
+      ? (this.stmt(
+          `SELECT * FROM stories WHERE EXISTS (SELECT 1 FROM json_each(stories.labs) WHERE value = @e)
                OR EXISTS (SELECT 1 FROM json_each(stories.programs) WHERE value = @e)
              ORDER BY first_seen_at DESC, id DESC LIMIT @limit`,
-          )
-          .all({ e: entity, limit }) as Row[])
-      : (this.db
-          .prepare('SELECT * FROM stories ORDER BY first_seen_at DESC, id DESC LIMIT ?')
-          .all(limit) as Row[]);
+        ).all({ e: entity, limit }) as Row[])
+      : (this.stmt('SELECT * FROM stories ORDER BY first_seen_at DESC, id DESC LIMIT ?').all(limit) as Row[]);
     return rows.map((r) => this.storyRow(r));
   }
 
   storiesBetween(from: string, to: string): StoryRow[] {
     return (
-      this.db
-        .prepare(
-          'SELECT * FROM stories WHERE first_seen_at >= ? AND first_seen_at < ? ORDER BY first_seen_at',
-        )
-        .all(from, to) as Row[]
+      this.stmt(
+        'SELECT * FROM stories WHERE first_seen_at >= ? AND first_seen_at < ? ORDER BY first_seen_at',
+      ).all(from, to) as Row[]
     ).map((r) => this.storyRow(r));
   }
 
   private storyRow(r: Row): StoryRow {
     const sources = (
-      this.db
-        .prepare('SELECT * FROM story_sources WHERE story_id = ? ORDER BY added_at, rowid')
-        .all(Number(r.id)) as Row[]
+      this.stmt('SELECT * FROM story_sources WHERE story_id = ? ORDER BY added_at, rowid').all(
+        Number(r.id),
+      ) as Row[]
     ).map(
       (s): StorySource => ({
         feedId: Number(s.feed_id),
@@ -519,109 +565,102 @@ export class SqliteStore {
     now: string,
   ): boolean {
     return (
-      this.db
-        .prepare(
-          `INSERT OR IGNORE INTO outbox (delivery_key, kind, story_id, channel, payload, next_attempt_at, created_at)
+      this.stmt(
+        `INSERT OR IGNORE INTO outbox (delivery_key, kind, story_id, channel, payload, next_attempt_at, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(d.key, d.kind, d.storyId, d.channel, JSON.stringify(d.payload), now, now).changes > 0
+      ).run(d.key, d.kind, d.storyId, d.channel, JSON.stringify(d.payload), now, now).changes > 0
     );
   }
 
   delivery(id: number): OutboxRow | undefined {
-    const r = this.db.prepare('SELECT * FROM outbox WHERE id = ?').get(id) as Row | undefined;
+    const r = this.stmt('SELECT * FROM outbox WHERE id = ?').get(id) as Row | undefined;
     return r ? outboxRow(r) : undefined;
   }
 
   /** Pending deliveries whose time has come, oldest first. */
   dueDeliveries(now: string, limit = 100): OutboxRow[] {
     return (
-      this.db
-        .prepare(`SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`)
-        .all(now, limit) as Row[]
+      this.stmt(
+        `SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
+      ).all(now, limit) as Row[]
     ).map(outboxRow);
   }
 
   /** Deliveries left in 'sending' by a crash: they may or may not have reached Slack. */
   inDoubtDeliveries(): OutboxRow[] {
-    return (this.db.prepare(`SELECT * FROM outbox WHERE state = 'sending' ORDER BY id`).all() as Row[]).map(
+    return (this.stmt(`SELECT * FROM outbox WHERE state = 'sending' ORDER BY id`).all() as Row[]).map(
       outboxRow,
     );
   }
 
   nextDeliveryTime(): string | null {
-    const r = this.db
-      .prepare(`SELECT min(next_attempt_at) t FROM outbox WHERE state = 'pending'`)
-      .get() as Row;
+    const r = this.stmt(`SELECT min(next_attempt_at) t FROM outbox WHERE state = 'pending'`).get() as Row;
     return str(r.t);
   }
 
   markSending(id: number, now: string): void {
-    this.db
-      .prepare(`UPDATE outbox SET state = 'sending', sending_at = ?, attempts = attempts + 1 WHERE id = ?`)
-      .run(now, id);
+    this.stmt(
+      `UPDATE outbox SET state = 'sending', sending_at = ?, attempts = attempts + 1 WHERE id = ?`,
+    ).run(now, id);
   }
 
   markSent(id: number, ts: string | null, now: string): void {
-    this.db
-      .prepare(
-        `UPDATE outbox SET state = 'sent', message_ts = COALESCE(?, message_ts), sent_at = ?, last_error = NULL WHERE id = ?`,
-      )
-      .run(ts, now, id);
+    this.stmt(
+      `UPDATE outbox SET state = 'sent', message_ts = COALESCE(?, message_ts), sent_at = ?, last_error = NULL WHERE id = ?`,
+    ).run(ts, now, id);
   }
 
   retryLater(id: number, nextAttemptAt: string, error: string): void {
-    this.db
-      .prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?`)
-      .run(nextAttemptAt, error, id);
+    this.stmt(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?`).run(
+      nextAttemptAt,
+      error,
+      id,
+    );
   }
 
   /** Merge fields into a delivery's payload (e.g. `fallback`, `inDoubt`). */
   patchPayload(id: number, patch: Record<string, unknown>): void {
     const row = this.delivery(id);
     if (row)
-      this.db
-        .prepare('UPDATE outbox SET payload = ? WHERE id = ?')
-        .run(JSON.stringify({ ...row.payload, ...patch }), id);
+      this.stmt('UPDATE outbox SET payload = ? WHERE id = ?').run(
+        JSON.stringify({ ...row.payload, ...patch }),
+        id,
+      );
   }
 
   park(id: number, error: string): void {
-    this.db.prepare(`UPDATE outbox SET state = 'parked', last_error = ? WHERE id = ?`).run(error, id);
+    this.stmt(`UPDATE outbox SET state = 'parked', last_error = ? WHERE id = ?`).run(error, id);
   }
 
   /** Put parked deliveries for a channel back in the queue (e.g. after the bot was invited). */
   unpark(channel: string | null, now: string): number {
-    return this.db
-      .prepare(
-        `UPDATE outbox SET state = 'pending', next_attempt_at = ? WHERE state = 'parked' AND (? IS NULL OR channel = ?)`,
-      )
-      .run(now, channel, channel).changes;
+    return this.stmt(
+      `UPDATE outbox SET state = 'pending', next_attempt_at = ? WHERE state = 'parked' AND (? IS NULL OR channel = ?)`,
+    ).run(now, channel, channel).changes;
   }
 
   parkedDeliveries(): OutboxRow[] {
-    return (this.db.prepare(`SELECT * FROM outbox WHERE state = 'parked' ORDER BY id`).all() as Row[]).map(
+    return (this.stmt(`SELECT * FROM outbox WHERE state = 'parked' ORDER BY id`).all() as Row[]).map(
       outboxRow,
     );
   }
 
   outboxDepth(): number {
     return Number(
-      (this.db.prepare(`SELECT count(*) n FROM outbox WHERE state IN ('pending','sending')`).get() as Row).n,
+      (this.stmt(`SELECT count(*) n FROM outbox WHERE state IN ('pending','sending')`).get() as Row).n,
     );
   }
 
   /** The posted alert for a story in a channel, if it has been sent. */
   sentAlert(storyId: number, channel: string): OutboxRow | undefined {
-    const r = this.db
-      .prepare(
-        `SELECT * FROM outbox WHERE story_id = ? AND channel = ? AND kind = 'alert' ORDER BY id LIMIT 1`,
-      )
-      .get(storyId, channel) as Row | undefined;
+    const r = this.stmt(
+      `SELECT * FROM outbox WHERE story_id = ? AND channel = ? AND kind = 'alert' ORDER BY id LIMIT 1`,
+    ).get(storyId, channel) as Row | undefined;
     return r ? outboxRow(r) : undefined;
   }
 
   deliveriesForStory(storyId: number): OutboxRow[] {
-    return (this.db.prepare('SELECT * FROM outbox WHERE story_id = ? ORDER BY id').all(storyId) as Row[]).map(
+    return (this.stmt('SELECT * FROM outbox WHERE story_id = ? ORDER BY id').all(storyId) as Row[]).map(
       outboxRow,
     );
   }
@@ -629,26 +668,23 @@ export class SqliteStore {
   // ---- subscriptions ----
 
   subscribe(s: Omit<Subscription, 'createdAt'>, now: string): void {
-    this.db
-      .prepare(
-        `INSERT INTO subscriptions (channel, target, mode, created_by, created_at) VALUES (?, ?, ?, ?, ?)
+    this.stmt(
+      `INSERT INTO subscriptions (channel, target, mode, created_by, created_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(channel, target) DO UPDATE SET mode = excluded.mode`,
-      )
-      .run(s.channel, s.target, s.mode, s.createdBy, now);
+    ).run(s.channel, s.target, s.mode, s.createdBy, now);
   }
 
   unsubscribe(channel: string, target: string): boolean {
     return (
-      this.db.prepare('DELETE FROM subscriptions WHERE channel = ? AND target = ?').run(channel, target)
-        .changes > 0
+      this.stmt('DELETE FROM subscriptions WHERE channel = ? AND target = ?').run(channel, target).changes > 0
     );
   }
 
   subscriptions(channel?: string): Subscription[] {
     const rows = (
       channel
-        ? this.db.prepare('SELECT * FROM subscriptions WHERE channel = ? ORDER BY target').all(channel)
-        : this.db.prepare('SELECT * FROM subscriptions ORDER BY channel, target').all()
+        ? this.stmt('SELECT * FROM subscriptions WHERE channel = ? ORDER BY target').all(channel)
+        : this.stmt('SELECT * FROM subscriptions ORDER BY channel, target').all()
     ) as Row[];
     return rows.map((r) => ({
       channel: String(r.channel),
@@ -662,7 +698,7 @@ export class SqliteStore {
   // ---- roster edits and audit ----
 
   rosterEdits(): RosterEdit[] {
-    return (this.db.prepare('SELECT * FROM roster_edits ORDER BY set_at').all() as Row[]).map((r) => ({
+    return (this.stmt('SELECT * FROM roster_edits ORDER BY set_at').all() as Row[]).map((r) => ({
       lab: String(r.lab),
       program: String(r.program),
       status: String(r.status),
@@ -677,14 +713,12 @@ export class SqliteStore {
   /** Write a roster edit and its audit entry together, or neither. */
   setMembership(edit: RosterEdit, oldStatus: string | null, action: string): void {
     this.tx(() => {
-      this.db
-        .prepare(
-          `INSERT INTO roster_edits (lab, program, status, since, source_url, source_title, set_by, set_at)
+      this.stmt(
+        `INSERT INTO roster_edits (lab, program, status, since, source_url, source_title, set_by, set_at)
            VALUES (@lab, @program, @status, @since, @sourceUrl, @sourceTitle, @setBy, @setAt)
            ON CONFLICT(lab, program) DO UPDATE SET status = excluded.status, since = excluded.since,
              source_url = excluded.source_url, source_title = excluded.source_title, set_by = excluded.set_by, set_at = excluded.set_at`,
-        )
-        .run(edit);
+      ).run(edit);
       this.audit({
         at: edit.setAt,
         actor: edit.setBy,
@@ -700,19 +734,17 @@ export class SqliteStore {
   }
 
   audit(e: Omit<AuditEntry, 'id'>): void {
-    this.db
-      .prepare(
-        `INSERT INTO audit_log (at, actor, action, lab, program, old_status, new_status, source, detail)
+    this.stmt(
+      `INSERT INTO audit_log (at, actor, action, lab, program, old_status, new_status, source, detail)
          VALUES (@at, @actor, @action, @lab, @program, @oldStatus, @newStatus, @source, @detail)`,
-      )
-      .run(e);
+    ).run(e);
   }
 
   auditLog(lab?: string): AuditEntry[] {
     const rows = (
       lab
-        ? this.db.prepare('SELECT * FROM audit_log WHERE lab = ? ORDER BY id').all(lab)
-        : this.db.prepare('SELECT * FROM audit_log ORDER BY id').all()
+        ? this.stmt('SELECT * FROM audit_log WHERE lab = ? ORDER BY id').all(lab)
+        : this.stmt('SELECT * FROM audit_log ORDER BY id').all()
     ) as Row[];
     return rows.map((r) => ({
       id: Number(r.id),
@@ -731,34 +763,30 @@ export class SqliteStore {
   // ---- proposed roster changes ----
 
   createProposal(p: Omit<Proposal, 'id' | 'state' | 'decidedBy' | 'decidedAt'>): Proposal {
-    const info = this.db
-      .prepare(
-        `INSERT INTO proposals (story_id, lab, program, status, evidence, source_title, source_url, created_at)
+    const info = this.stmt(
+      `INSERT INTO proposals (story_id, lab, program, status, evidence, source_title, source_url, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(p.storyId, p.lab, p.program, p.status, p.evidence, p.sourceTitle, p.sourceUrl, p.createdAt);
+    ).run(p.storyId, p.lab, p.program, p.status, p.evidence, p.sourceTitle, p.sourceUrl, p.createdAt);
     return this.proposal(Number(info.lastInsertRowid)) as Proposal;
   }
 
   proposal(id: number): Proposal | undefined {
-    const r = this.db.prepare('SELECT * FROM proposals WHERE id = ?').get(id) as Row | undefined;
+    const r = this.stmt('SELECT * FROM proposals WHERE id = ?').get(id) as Row | undefined;
     return r ? proposalRow(r) : undefined;
   }
 
   proposalsForStory(storyId: number): Proposal[] {
-    return (
-      this.db.prepare('SELECT * FROM proposals WHERE story_id = ? ORDER BY id').all(storyId) as Row[]
-    ).map(proposalRow);
+    return (this.stmt('SELECT * FROM proposals WHERE story_id = ? ORDER BY id').all(storyId) as Row[]).map(
+      proposalRow,
+    );
   }
 
   /** Close an open proposal; false when it was already decided (a second click changes nothing). */
   decideProposal(id: number, state: 'confirmed' | 'dismissed', by: string, now: string): boolean {
     return (
-      this.db
-        .prepare(
-          `UPDATE proposals SET state = ?, decided_by = ?, decided_at = ? WHERE id = ? AND state = 'open'`,
-        )
-        .run(state, by, now, id).changes > 0
+      this.stmt(
+        `UPDATE proposals SET state = ?, decided_by = ?, decided_at = ? WHERE id = ? AND state = 'open'`,
+      ).run(state, by, now, id).changes > 0
     );
   }
 
@@ -767,9 +795,11 @@ export class SqliteStore {
   /** Claim a channel's digest for a day; false when it was already claimed. */
   claimDigest(channel: string, day: string, now: string): boolean {
     return (
-      this.db
-        .prepare('INSERT OR IGNORE INTO digests (channel, day, sent_at) VALUES (?, ?, ?)')
-        .run(channel, day, now).changes > 0
+      this.stmt('INSERT OR IGNORE INTO digests (channel, day, sent_at) VALUES (?, ?, ?)').run(
+        channel,
+        day,
+        now,
+      ).changes > 0
     );
   }
 }

@@ -8,8 +8,8 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import path from 'node:path';
-import { type Context, createContext } from '../../src/context.js';
 import type { Config } from '../../src/config/config-file.js';
+import { type Context, createContext } from '../../src/context.js';
 import { createSlackApp, type Health, type SlackApp } from '../../src/slack/run.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { createLogger } from '../../src/util/logger.js';
@@ -110,6 +110,8 @@ export interface AppProcess {
   stderr(): string;
   /** Resolve with the first log line that satisfies `pred` (already logged or to come). */
   waitForLog(pred: (l: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Resolve once `pred()` holds, re-checked on every output chunk and on exit. */
+  waitUntil(pred: () => boolean, timeoutMs?: number): Promise<void>;
   /** Resolve with the exit code (or signal name). */
   exited: Promise<number | string | null>;
   /** The HTTP port from the `caisi-watch started` line. */
@@ -157,21 +159,28 @@ export function spawnApp(env: Record<string, string>, args: string[] = ['start']
     });
   });
 
-  const waitForLog = (pred: (l: LogLine) => boolean, timeoutMs = 10_000) =>
-    new Promise<LogLine>((resolve, reject) => {
+  const waitUntil = (pred: () => boolean, timeoutMs = 10_000, what = 'condition') =>
+    new Promise<void>((resolve, reject) => {
       const check = () => {
-        const hit = logs.find(pred);
-        if (hit) {
+        if (pred()) {
           done();
-          resolve(hit);
+          resolve();
         } else if (exitedYet) {
           done();
-          reject(new Error(`app exited before the expected log line; stderr: ${err.slice(-500)}`));
+          reject(
+            new Error(
+              `app exited before the expected ${what}; stdout: ${out.slice(-1000)} stderr: ${err.slice(-1000)}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`no such log line within ${timeoutMs} ms; last lines: ${out.slice(-1500)} ${err.slice(-500)}`));
+        reject(
+          new Error(
+            `no ${what} within ${timeoutMs} ms; stdout: ${out.slice(-1500)} stderr: ${err.slice(-1000)}`,
+          ),
+        );
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);
@@ -181,12 +190,18 @@ export function spawnApp(env: Record<string, string>, args: string[] = ['start']
       check();
     });
 
+  const waitForLog = async (pred: (l: LogLine) => boolean, timeoutMs = 10_000) => {
+    await waitUntil(() => logs.some(pred), timeoutMs, 'log line');
+    return logs.find(pred) as LogLine;
+  };
+
   return {
     child,
     logs,
     stdout: () => out,
     stderr: () => err,
     waitForLog,
+    waitUntil: (pred, timeoutMs) => waitUntil(pred, timeoutMs),
     exited,
     port: async () => Number((await waitForLog((l) => l.msg === 'caisi-watch started')).port),
     kill: async (signal: NodeJS.Signals = 'SIGTERM') => {

@@ -52,14 +52,17 @@ function deliverer(store: SqliteStore = ctx.store, opts: { timeout?: number; gap
     client: webClient(opts.timeout),
     roster: () => applyRosterEdits(ctx.seed, store.rosterEdits()),
     clock,
-    logger: createLogger('silent'),
+    logger: createLogger('trace', { write: () => {} }),
     channelGapMs: opts.gap ?? 1000,
     onParked: (row, error) => parked.push({ row, error }),
   });
 }
 
 let seq = 0;
-function story(title = 'US presses Meta to agree with CAISI reviews', extra: Partial<{ summary: string; labs: string[]; programs: string[] }> = {}): StoryRow {
+function story(
+  title = 'US presses Meta to agree with CAISI reviews',
+  extra: Partial<{ summary: string; labs: string[]; programs: string[] }> = {},
+): StoryRow {
   seq++;
   return ctx.store.createStory(
     {
@@ -83,7 +86,10 @@ function story(title = 'US presses Meta to agree with CAISI reviews', extra: Par
 }
 
 function queueAlert(s: StoryRow, channel: string, store = ctx.store): OutboxRow {
-  store.enqueue({ key: `alert:${s.id}:${channel}`, kind: 'alert', storyId: s.id, channel, payload: {} }, iso());
+  store.enqueue(
+    { key: `alert:${s.id}:${channel}`, kind: 'alert', storyId: s.id, channel, payload: {} },
+    iso(),
+  );
   return store.sentAlert(s.id, channel) as OutboxRow;
 }
 
@@ -91,18 +97,32 @@ function addSource(s: StoryRow, outlet: string, channel: string): void {
   seq++;
   ctx.store.addSource(
     s.id,
-    { feedId, itemId: `item-${seq}`, outlet, title: `${outlet} on it`, link: `https://example.org/${seq}`, published: null },
+    {
+      feedId,
+      itemId: `item-${seq}`,
+      outlet,
+      title: `${outlet} on it`,
+      link: `https://example.org/${seq}`,
+      published: null,
+    },
     { labs: [], programs: [], terms: [] },
     iso(),
   );
   const n = (ctx.store.story(s.id) as StoryRow).sources.length;
   ctx.store.enqueue(
-    { key: `update:${s.id}:${channel}:${n}`, kind: 'update', storyId: s.id, channel, payload: { sources: n } },
+    {
+      key: `update:${s.id}:${channel}:${n}`,
+      kind: 'update',
+      storyId: s.id,
+      channel,
+      payload: { sources: n },
+    },
     iso(),
   );
 }
 
-const topLevel = (channel: string) => slack.messages(channel).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
+const topLevel = (channel: string) =>
+  slack.messages(channel).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
 const posts = (channel?: string) =>
   slack.callsTo('chat.postMessage').filter((c) => channel === undefined || c.args.channel === channel);
 const blocksJson = (m: StoredMessage | undefined) => JSON.stringify(m?.blocks ?? []);
@@ -154,12 +174,14 @@ describe('posting an alert', () => {
       event_payload: { delivery_id: `alert:${s.id}:C0PUB`, story_id: s.id },
     });
     const blocks = blocksJson(msg);
-    expect(blocks).toContain(`<https://example.org/times/${seq}|US presses Meta to agree with CAISI reviews>`);
+    expect(blocks).toContain(
+      `<https://example.org/times/${seq}|US presses Meta to agree with CAISI reviews>`,
+    );
     expect(blocks).toContain('The New York Times · 2026-06-23');
     expect(blocks).toContain('Labs: Meta');
     expect(blocks).toContain('Programs: CAISI review');
     expect(blocks).toContain('CAISI review: 5 of 6 signed — not signed: Meta');
-    const roster = (msg?.blocks as { type: string }[]).find(
+    const roster = ((msg?.blocks ?? []) as { type: string }[]).find(
       (b) => b.type === 'context' && JSON.stringify(b).includes('5 of 6 signed'),
     );
     expect(roster).toBeDefined();
@@ -171,7 +193,13 @@ describe('posting an alert', () => {
     expect(after?.state).toBe('sent');
     expect(after?.messageTs).toBe(msg?.ts);
     // The channel is joined once, not before every post.
-    queueAlert(story('Anthropic directive under EO 14409 is challenged', { labs: ['anthropic'], programs: ['eo-14409'] }), 'C0PUB');
+    queueAlert(
+      story('Anthropic directive under EO 14409 is challenged', {
+        labs: ['anthropic'],
+        programs: ['eo-14409'],
+      }),
+      'C0PUB',
+    );
     clock.advance(2000);
     await d.runDue();
     expect(slack.callsTo('conversations.join')).toHaveLength(1);
@@ -182,21 +210,34 @@ describe('posting an alert', () => {
     slack.setChannel('C0PRIV', { is_private: true, is_member: true });
     const d = deliverer();
     queueAlert(story(), 'C0PRIV');
-    queueAlert(story('Second story about xAI and EO 14409', { labs: ['xai'], programs: ['eo-14409'] }), 'C0PRIV');
+    queueAlert(
+      story('Second story about xAI and EO 14409', { labs: ['xai'], programs: ['eo-14409'] }),
+      'C0PRIV',
+    );
     await d.runDue();
     clock.advance(1000);
     await d.runDue();
     expect(topLevel('C0PRIV')).toHaveLength(2);
-    expect(slack.callsTo('conversations.join').map((c) => c.outcome)).toEqual(['method_not_supported_for_channel_type']);
+    expect(slack.callsTo('conversations.join').map((c) => c.outcome)).toEqual([
+      'method_not_supported_for_channel_type',
+    ]);
   });
 
   it('escapes untrusted feed text: <!channel>, <@U123> and @everyone ping nobody', async () => {
-    const title = '<!channel> Meta & CAISI: <@U123> says @everyone <https://evil.example|click> <!subteam^S1>';
+    const title =
+      '<!channel> Meta & CAISI: <@U123> says @everyone <https://evil.example|click> <!subteam^S1>';
     queueAlert(story(title, { summary: 'Summary with <!here> and @here and <#C123> & friends.' }), 'C0ESC');
     await deliverer().runDue();
     const [msg] = topLevel('C0ESC');
     const all = `${blocksJson(msg)}${msg?.text}`;
-    for (const live of ['<!channel>', '<@U123>', '<!here>', '<#C123>', '<!subteam^S1>', '<https://evil.example|click>'])
+    for (const live of [
+      '<!channel>',
+      '<@U123>',
+      '<!here>',
+      '<#C123>',
+      '<!subteam^S1>',
+      '<https://evil.example|click>',
+    ])
       expect(all).not.toContain(live);
     expect(all).toContain('&lt;!channel&gt;');
     expect(all).toContain('&lt;@U123&gt;');
@@ -219,11 +260,21 @@ describe('posting an alert', () => {
     for (let i = 0; i < 40; i++)
       ctx.store.addSource(
         s.id,
-        { feedId, itemId: `many-${i}`, outlet: `Outlet ${'x'.repeat(200)} ${i}`, title: 't', link: `https://example.org/m/${i}?q=${'y'.repeat(300)}`, published: null },
+        {
+          feedId,
+          itemId: `many-${i}`,
+          outlet: `Outlet ${'x'.repeat(200)} ${i}`,
+          title: 't',
+          link: `https://example.org/m/${i}?q=${'y'.repeat(300)}`,
+          published: null,
+        },
         { labs: [], programs: [], terms: [] },
         iso(),
       );
-    ctx.store.enqueue({ key: `update:${s.id}:C0BIG:41`, kind: 'update', storyId: s.id, channel: 'C0BIG', payload: {} }, iso());
+    ctx.store.enqueue(
+      { key: `update:${s.id}:C0BIG:41`, kind: 'update', storyId: s.id, channel: 'C0BIG', payload: {} },
+      iso(),
+    );
     clock.advance(1000);
     await d.runDue();
     expect(slack.callsTo('chat.update')[0]?.outcome).toBe('ok');
@@ -341,7 +392,16 @@ describe('exactly once across crashes', () => {
   });
 
   it('a notice to an admin in doubt is looked up in the DM (conversations.open), not posted twice', async () => {
-    ctx.store.enqueue({ key: 'notice:1', kind: 'notice', storyId: null, channel: 'U0ADMIN', payload: { text: 'hello <!channel>' } }, iso());
+    ctx.store.enqueue(
+      {
+        key: 'notice:1',
+        kind: 'notice',
+        storyId: null,
+        channel: 'U0ADMIN',
+        payload: { text: 'hello <!channel>' },
+      },
+      iso(),
+    );
     const hold = slack.holdNext('chat.postMessage');
     const inFlight = deliverer().runDue();
     await hold.held;
@@ -388,7 +448,9 @@ describe('Slack faults', () => {
     expect(posts('C0E')).toHaveLength(1);
     clock.advance(1000);
     await d.runDue();
-    expect(ctx.store.delivery(row.id)?.nextAttemptAt).toBe(new Date(Date.parse(T0) + 1000 + 2000).toISOString());
+    expect(ctx.store.delivery(row.id)?.nextAttemptAt).toBe(
+      new Date(Date.parse(T0) + 1000 + 2000).toISOString(),
+    );
     clock.advance(1999);
     await d.runDue();
     expect(posts('C0E')).toHaveLength(2);
@@ -417,8 +479,16 @@ describe('Slack faults', () => {
   });
 
   for (const [name, setup, code] of [
-    ['channel_not_found', () => slack.failNext('chat.postMessage', { error: 'channel_not_found' }), 'channel_not_found'],
-    ['not_in_channel', () => slack.failNext('chat.postMessage', { error: 'not_in_channel' }), 'not_in_channel'],
+    [
+      'channel_not_found',
+      () => slack.failNext('chat.postMessage', { error: 'channel_not_found' }),
+      'channel_not_found',
+    ],
+    [
+      'not_in_channel',
+      () => slack.failNext('chat.postMessage', { error: 'not_in_channel' }),
+      'not_in_channel',
+    ],
     ['is_archived', () => slack.setChannel('C0GONE', { is_archived: true }), 'is_archived'],
   ] as const) {
     it(`${name} parks the alert, tells the admins, and the App Home lists it`, async () => {

@@ -1,0 +1,169 @@
+/**
+ * Poll cycle: 500 feeds × 50 items from a local feed server (a child process), through pollOnce
+ * into a fresh SQLite file. Cold cycle, warm cycles (nothing changed: every feed answers 304), and
+ * a cycle in which 5 feeds gained one item each (those must alert in that cycle). Baseline: the
+ * same feeds through rss-parser's parseURL in a loop, no conditional requests, twice.
+ *
+ * Targets: cold ≤ 5 s; warm ≤ 0.5 s and ≥ 10× cheaper than the baseline's second pass.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type Config, configSchema } from '../../src/config/config-file.js';
+import { compileMatcher } from '../../src/match/matcher.js';
+import { type PollReport, pollOnce } from '../../src/pipeline/poll.js';
+import { loadRoster } from '../../src/roster/load.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { ManualClock } from '../../src/util/clock.js';
+import { naivePoll, regexKeywords } from './baselines.js';
+import {
+  type Figures,
+  fmtS,
+  isMain,
+  median,
+  ratio,
+  round,
+  runMain,
+  spawnFeedFarm,
+  type Timing,
+  timed,
+  verdict,
+} from './common.js';
+import { BENCH_NOW, FEED_COUNT, outletName } from './corpus.js';
+
+export const ALERT_CHANNEL = 'C0BENCH';
+const WARM_CYCLES = 5;
+
+export function benchConfig(urls: string[]): Config {
+  return {
+    ...configSchema.parse({
+      feeds: urls.map((url, i) => ({ url, name: outletName(i) })),
+      // Every item of the first poll goes through match → cluster → outbox, not just the last day's.
+      backfillHours: null,
+      pollSeconds: 300,
+    }),
+    file: null,
+  };
+}
+
+const line = (label: string, t: Timing, extra = '') =>
+  `  ${label.padEnd(28)} wall ${fmtS(t.wallS).padStart(9)}   cpu ${fmtS(t.cpuS).padStart(9)}${extra}`;
+
+export async function main(): Promise<Figures> {
+  console.log(`\n== Poll cycle: ${FEED_COUNT} feeds × 50 items ==`);
+  const farm = await spawnFeedFarm(FEED_COUNT);
+  const dir = mkdtempSync(path.join(tmpdir(), 'caisi-bench-poll-'));
+  try {
+    // ---- caisi-watch ----
+    const roster = loadRoster();
+    const matcher = compileMatcher(roster);
+    const clock = new ManualClock(BENCH_NOW);
+    const config = benchConfig(farm.urls);
+    const store = SqliteStore.open(path.join(dir, 'bench.db'));
+    store.syncConfigFeeds(farm.urls, new Date(clock.now()).toISOString());
+    const deps = { store, matcher, config, clock, alertChannel: ALERT_CHANNEL };
+    const cycle = () => {
+      clock.advance((config.pollSeconds + 1) * 1000);
+      return timed(() => pollOnce(deps));
+    };
+
+    const cold = await timed(() => pollOnce(deps));
+    const c = cold.value;
+    const stories = Number((store.db.prepare('SELECT count(*) n FROM stories').get() as { n: number }).n);
+    const queued = store.outboxDepth();
+    console.log(
+      line('cold (first poll)', cold, `   ${c.fetched} fetched, ${c.failed} failed, ${c.newItems} items`),
+    );
+    console.log(
+      `  ${''.padEnd(28)} ${c.alerts} new stories, ${c.updates} sources added, ${stories} stories, ${queued} alerts queued`,
+    );
+    await farm.control('/_control/stats');
+
+    const warm: (Timing & { value: PollReport })[] = [];
+    for (let i = 0; i < WARM_CYCLES; i++) warm.push(await cycle());
+    const stats = (await farm.control('/_control/stats')) as Record<string, number>;
+    const warmWall = median(warm.map((w) => w.wallS));
+    const warmCpu = median(warm.map((w) => w.cpuS));
+    const w0 = warm[0]?.value;
+    console.log(
+      line(
+        `warm (median of ${WARM_CYCLES})`,
+        { wallS: warmWall, cpuS: warmCpu },
+        `   ${w0?.notModified} × 304, ${w0?.newItems} new items; server: ${JSON.stringify(stats)}`,
+      ),
+    );
+
+    // ---- 5 feeds gain one item each: they must alert in this very cycle ----
+    const gained = [7, 123, 250, 377, 499].filter((f) => f < FEED_COUNT);
+    await farm.control(`/_control/add?feeds=${gained.join(',')}&seq=1&at=${clock.now()}`, 'POST');
+    const fresh = await cycle();
+    const f = fresh.value;
+    const freshRows = store.db
+      .prepare(`SELECT item_id, alert, story_id FROM items WHERE item_id LIKE '%:fresh:%'`)
+      .all() as { item_id: string; alert: number; story_id: number | null }[];
+    const alerted = freshRows.filter(
+      (r) =>
+        r.alert === 1 &&
+        r.story_id != null &&
+        store.deliveriesForStory(r.story_id).some((d) => d.kind === 'alert' && d.channel === ALERT_CHANNEL),
+    );
+    const freshOk = f.newItems === gained.length && alerted.length === gained.length;
+    console.log(
+      line(
+        `${gained.length} feeds gained an item`,
+        fresh,
+        `   ${f.fetched} fetched, ${f.notModified} × 304, ${f.newItems} new items`,
+      ),
+    );
+    console.log(
+      `  ${''.padEnd(28)} ${alerted.length}/${gained.length} alerted in this cycle (${f.alerts} new stories, ${f.updates} joined) — ${verdict(freshOk)}`,
+    );
+    store.close();
+
+    // ---- baseline: rss-parser parseURL in a loop, no conditional requests ----
+    const keywords = regexKeywords(roster);
+    const seen = new Set<string>();
+    const naiveCold = await timed(() => naivePoll(farm.urls, seen, keywords));
+    const naiveWarm = await timed(() => naivePoll(farm.urls, seen, keywords));
+    console.log(
+      line(
+        'baseline cold',
+        naiveCold,
+        `   ${naiveCold.value.items} items, ${naiveCold.value.alerts} keyword hits, ${naiveCold.value.failed} failed`,
+      ),
+    );
+    console.log(line('baseline second pass', naiveWarm, `   ${naiveWarm.value.newItems} new items`));
+
+    const coldOk = cold.wallS <= 5;
+    const warmOk = warmWall <= 0.5 && naiveWarm.wallS / warmWall >= 10 && naiveWarm.cpuS / warmCpu >= 10;
+    console.log(
+      `  cold ${fmtS(cold.wallS)} (target ≤ 5 s) — ${verdict(coldOk)}; vs baseline cold: ${ratio(cold.wallS, naiveCold.wallS)} wall, ${ratio(cold.cpuS, naiveCold.cpuS)} cpu`,
+    );
+    console.log(
+      `  warm ${fmtS(warmWall)} (target ≤ 0.5 s, ≥ 10× cheaper than the baseline's second pass): ${ratio(warmWall, naiveWarm.wallS)} wall, ${ratio(warmCpu, naiveWarm.cpuS)} cpu — ${verdict(warmOk)}`,
+    );
+
+    return {
+      poll_cold_s: round(cold.wallS),
+      poll_cold_cpu_s: round(cold.cpuS),
+      poll_warm_s: round(warmWall),
+      poll_warm_cpu_s: round(warmCpu),
+      naive_cold_s: round(naiveCold.wallS),
+      naive_cold_cpu_s: round(naiveCold.cpuS),
+      naive_warm_s: round(naiveWarm.wallS),
+      naive_warm_cpu_s: round(naiveWarm.cpuS),
+      poll_cold_items: c.newItems,
+      poll_cold_stories: stories,
+      poll_fresh_cycle_s: round(fresh.wallS),
+      poll_fresh_alerted: alerted.length,
+      poll_fresh_ok: freshOk,
+      poll_cold_ok: coldOk,
+      poll_warm_ok: warmOk,
+    };
+  } finally {
+    await farm.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (isMain(import.meta.url)) runMain(main);
