@@ -44,13 +44,7 @@ async function runLocal(env: Env, io: CliIO): Promise<number> {
     `caisi-watch: local mode (no Slack). To connect to Slack set ${env.missing.join(' and ')}.\n` +
       'Polling the configured feeds and printing alerts here; Ctrl-C stops.\n',
   );
-  const ctx = createContext({
-    dbFile: path.resolve(io.cwd, env.CAISI_DB),
-    configFile: env.CAISI_CONFIG ?? null,
-    feedsEnv: env.CAISI_FEEDS,
-    syncFeeds: true,
-  });
-  const config = { ...ctx.config, pollSeconds: env.CAISI_POLL_SECONDS };
+  // Signals are handled before anything else, so a stop during start-up is clean too.
   let stopping = false;
   let wake: (() => void) | null = null;
   const stop = () => {
@@ -59,6 +53,13 @@ async function runLocal(env: Env, io: CliIO): Promise<number> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  const ctx = createContext({
+    dbFile: path.resolve(io.cwd, env.CAISI_DB),
+    configFile: env.CAISI_CONFIG ?? null,
+    feedsEnv: env.CAISI_FEEDS,
+    syncFeeds: true,
+  });
+  const config = { ...ctx.config, pollSeconds: env.CAISI_POLL_SECONDS };
   try {
     while (!stopping) {
       try {
@@ -84,9 +85,13 @@ async function runLocal(env: Env, io: CliIO): Promise<number> {
         // A failed poll (disk full, database locked…) saved nothing: the next cycle does it again.
         logger.error({ err: (err as Error).message }, 'poll failed; retrying next cycle');
       }
+      if (stopping) break;
       await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, env.CAISI_POLL_SECONDS * 1000);
+        const timer = setTimeout(resolve, env.CAISI_POLL_SECONDS * 1000);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     }
   } finally {

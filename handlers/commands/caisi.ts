@@ -29,10 +29,11 @@ export const caisiCommand =
     });
     const first = await Promise.race([work, late]);
     clearTimeout(timer);
-    if (first !== 'late') {
-      await ack(first);
-      return;
+    if (first !== 'late') await ack(first);
+    else {
+      await ack({ response_type: 'ephemeral', text: 'Working on it…' });
+      await respond({ ...(await work), replace_original: true });
     }
-    await ack({ response_type: 'ephemeral', text: 'Working on it…' });
-    await respond({ ...(await work), replace_original: true });
+    // `subscribe` may have released alerts parked for this channel: let the delivery worker look.
+    deps.wakeDelivery();
   };

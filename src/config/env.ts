@@ -3,6 +3,7 @@
  * variable and what is wrong, and no line ever repeats a secret's value.
  */
 import { z } from 'zod';
+import { secretMasker, secretValues } from '../util/secrets.js';
 
 const SECRET_VARS = new Set(['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET']);
 
@@ -17,10 +18,9 @@ const idList = (what: string) =>
         .filter(Boolean);
       for (const id of ids)
         if (!/^[A-Z0-9]{2,}$/.test(id)) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `"${id.slice(0, 40)}" is not a Slack ${what} id (like U0123ABCD)`,
-          });
+          // Echo an entry only when it is short enough to be a mistyped id, never a pasted secret.
+          const shown = id.length <= 16 ? `"${id}"` : `an entry of ${id.length} characters`;
+          ctx.addIssue({ code: 'custom', message: `${shown} is not a Slack ${what} id (like U0123ABCD)` });
           return z.NEVER;
         }
       return ids;
@@ -90,11 +90,14 @@ export function parseEnv(env: NodeJS.ProcessEnv): Env {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const r = envSchema.safeParse(cleaned);
   if (!r.success) {
+    // zod messages never include the value, and ours never do for secrets; and should a value be
+    // quoted anyway, a token or any secret of this environment is masked.
+    const mask = secretMasker(secretValues(cleaned));
     throw new EnvError(
       r.error.issues.map((i) => {
         const name = String(i.path[0] ?? 'environment');
-        // zod messages never include the value; ours never do for secrets either.
-        return `${name}: ${SECRET_VARS.has(name) ? i.message.replace(/".*"/, '(value hidden)') : i.message}`;
+        const message = SECRET_VARS.has(name) ? i.message.replace(/".*"/, '(value hidden)') : i.message;
+        return mask(`${name}: ${message}`.replace(/\s*\n\s*/g, ' '));
       }),
     );
   }

@@ -106,7 +106,9 @@ export function formatSeconds(ms: number): string {
 const defaultResolve: ResolveHost = (hostname) => {
   // RFC 6761 §6.4: names under .invalid never resolve; say so at once instead of asking the network.
   if (/(^|\.)invalid\.?$/i.test(hostname))
-    return Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }));
+    return Promise.reject(
+      Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }),
+    );
   return dns.lookup(hostname, { all: true });
 };
 

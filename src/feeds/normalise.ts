@@ -108,7 +108,8 @@ export function htmlToPlainText(html: string): string {
   if (typeof html !== 'string' || html === '') return '';
   if (!/[<&]/.test(html)) return collapse(html);
   try {
-    return collapse(htmlConverter(html));
+    // Cut here rather than let html-to-text do it: it would also print a warning on stderr per item.
+    return collapse(htmlConverter(html.length > MAX_HTML_INPUT ? html.slice(0, MAX_HTML_INPUT) : html));
   } catch {
     // Very unlikely with html-to-text, but a bad item must not fail the feed: fall back to crude stripping.
     return collapse(html.replace(/<[^>]*>/g, ' '));

@@ -72,11 +72,17 @@ type SlackError = Error & {
 
 export const backoffMs = (attempts: number) => Math.min(1000 * 2 ** Math.max(0, attempts - 1), 5 * 60_000);
 
+const FAR_FUTURE = '9999-12-31T23:59:59.999Z';
+/** How many queued deliveries one scheduling pass looks at. */
+const SCAN_LIMIT = 2000;
+
 /** Channel ids that may be joined: public channels (C…) and legacy groups (G…, refused by Slack). */
 const JOINABLE = /^[CG][A-Z0-9]+$/;
 
 export class Deliverer {
   private readonly channelReadyAt = new Map<string, number>();
+  /** Channels with a delivery in flight: never two calls to one channel at once. */
+  private readonly inFlight = new Set<string>();
   /** Channels the bot joined (or need not / cannot join) since start. */
   private readonly joined = new Set<string>();
   private authError: string | null = null;
@@ -121,35 +127,70 @@ export class Deliverer {
     }
   }
 
-  /** When the worker should run next: the earliest due delivery, or a channel's pacing gap. */
+  /**
+   * When the worker should run next: the earliest pending delivery (a retry, or a channel's pacing
+   * gap) in a channel that is not busy. A busy channel's next message waits for its call to end.
+   */
   nextWakeAt(): number | null {
-    const t = this.d.store.nextDeliveryTime();
-    if (!t) return null;
-    return Date.parse(t);
+    if (this.authError) return null;
+    if (this.inFlight.size === 0) {
+      const t = this.d.store.nextDeliveryTime();
+      return t ? Date.parse(t) : null;
+    }
+    let min: number | null = null;
+    for (const row of this.d.store.dueDeliveries(FAR_FUTURE, SCAN_LIMIT)) {
+      if (this.inFlight.has(row.channel)) continue;
+      const t = Date.parse(row.nextAttemptAt);
+      if (min === null || t < min) min = t;
+    }
+    return min;
+  }
+
+  /** Channels with a Slack call in flight. */
+  get busyChannels(): number {
+    return this.inFlight.size;
   }
 
   /**
-   * Send what is due: at most one message per channel per call (Slack's per-channel pace), all
-   * channels in parallel so one slow or limited channel never holds the others.
+   * Start what is due, at most one message per channel (Slack's per-channel pace), and return the
+   * deliveries started without waiting for them: a channel whose call hangs or waits never holds
+   * the others, and is skipped until its call ends.
    */
-  async runDue(): Promise<number> {
-    if (this.authError) return 0;
+  startDue(): Promise<boolean>[] {
+    if (this.authError) return [];
     const now = this.now();
-    const due = this.d.store.dueDeliveries(this.iso(now), 500);
+    const due = this.d.store.dueDeliveries(this.iso(now), SCAN_LIMIT);
     const firstPerChannel = new Map<string, OutboxRow>();
-    for (const row of due) if (!firstPerChannel.has(row.channel)) firstPerChannel.set(row.channel, row);
-    let sent = 0;
-    await Promise.all(
-      [...firstPerChannel.values()].map(async (row) => {
-        const ready = this.channelReadyAt.get(row.channel) ?? 0;
-        if (ready > now) {
-          this.d.store.retryLater(row.id, this.iso(ready), row.lastError ?? 'paced');
-          return;
-        }
-        if (await this.deliver(row)) sent++;
-      }),
-    );
-    return sent;
+    for (const row of due)
+      if (!firstPerChannel.has(row.channel) && !this.inFlight.has(row.channel))
+        firstPerChannel.set(row.channel, row);
+    const started: Promise<boolean>[] = [];
+    for (const row of firstPerChannel.values()) {
+      const ready = this.channelReadyAt.get(row.channel) ?? 0;
+      if (ready > now) {
+        this.d.store.retryLater(row.id, this.iso(ready), row.lastError ?? 'paced');
+        continue;
+      }
+      this.inFlight.add(row.channel);
+      started.push(
+        this.deliver(row)
+          .catch((err: unknown) => {
+            this.d.logger.error(
+              { delivery: row.deliveryKey, err: errorText(err) },
+              'delivery failed unexpectedly',
+            );
+            return false;
+          })
+          .finally(() => this.inFlight.delete(row.channel)),
+      );
+    }
+    return started;
+  }
+
+  /** Start what is due (see startDue) and wait for those deliveries; returns how many were sent. */
+  async runDue(): Promise<number> {
+    const results = await Promise.all(this.startDue());
+    return results.filter(Boolean).length;
   }
 
   /** Deliver everything due now and whatever becomes due as the clock moves (tests, shutdown). */

@@ -320,7 +320,7 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
     pollSleep.cancelAll();
   };
 
-  let deliveryRun: Promise<unknown> = Promise.resolve();
+  const inFlight = new Set<Promise<unknown>>();
   let wakeRequested = false;
   slack.onWake(() => {
     wakeRequested = true;
@@ -332,16 +332,21 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
       .catch((err) => logger.error({ err: (err as Error).message }, 'delivery recovery failed'));
     while (!stopping) {
       wakeRequested = false;
-      deliveryRun = deliverer
-        .runDue()
-        .catch((err) => logger.error({ err: (err as Error).message }, 'delivery run failed'));
-      await deliveryRun;
+      // Deliveries run on their own; each one that ends wakes the loop for that channel's next.
+      for (const run of deliverer.startDue()) {
+        inFlight.add(run);
+        void run.finally(() => {
+          inFlight.delete(run);
+          slack.deps.wakeDelivery();
+        });
+      }
       if (stopping) break;
-      // Something was queued while the run was in flight: go again at once.
       if (wakeRequested) continue;
       const next = deliverer.nextWakeAt();
       await deliverySleep.sleep(next == null ? 60_000 : Math.min(60_000, next - clock.now()));
     }
+    // Stopping: let the calls in flight finish and record their outcome.
+    await Promise.all([...inFlight]);
   };
 
   let pollRun: Promise<unknown> = Promise.resolve();
@@ -376,7 +381,7 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
   // Finish what is in flight (a Slack call times out after 10 s; a feed fetch after its timeout).
   let timer: NodeJS.Timeout | undefined;
   const finished = await Promise.race([
-    Promise.all([deliveryRun, pollRun, loops]).then(() => true),
+    Promise.all([pollRun, loops]).then(() => true),
     new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), 20_000);
     }),

@@ -139,4 +139,9 @@ export const MIGRATIONS: string[] = [
   UPDATE items SET last_seen_at = first_seen_at;
   CREATE INDEX items_last_seen ON items (last_seen_at);
   `,
+  // 3: the latest stories in the order lookups list them (`/caisi status`, `recent`, digests), so a
+  // lookup reads a few rows of this index instead of sorting every story.
+  `
+  CREATE INDEX stories_first_seen ON stories (first_seen_at, id);
+  `,
 ];

@@ -441,8 +441,16 @@ export class SqliteStore {
     eventAt: string = now,
   ): boolean {
     return this.tx(() => {
-      const story = this.story(storyId);
-      if (!story) return false;
+      // Only what is merged: a story's sources can be many, and are not needed here.
+      const r = this.stmt('SELECT labs, programs, terms FROM stories WHERE id = ?').get(storyId) as
+        | Row
+        | undefined;
+      if (!r) return false;
+      const story = {
+        labs: json<string[]>(r.labs, []),
+        programs: json<string[]>(r.programs, []),
+        terms: json<string[]>(r.terms, []),
+      };
       if (!this.insertSource(storyId, source, now)) return false;
       const union = (a: string[], b: string[]) => [...new Set([...a, ...b])];
       this.stmt(

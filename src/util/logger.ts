@@ -53,7 +53,8 @@ function scrub(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown
   if (typeof toJSON === 'function') return scrub(toJSON.call(value), depth + 1, seen);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value))
-    out[k] = SECRET_KEY.test(k) && v != null && typeof v !== 'boolean' ? '[redacted]' : scrub(v, depth + 1, seen);
+    out[k] =
+      SECRET_KEY.test(k) && v != null && typeof v !== 'boolean' ? '[redacted]' : scrub(v, depth + 1, seen);
   return out;
 }
 
@@ -62,7 +63,11 @@ export interface LoggerOptions {
   secrets?: readonly string[];
 }
 
-export function createLogger(level = 'info', destination?: DestinationStream, opts: LoggerOptions = {}): Logger {
+export function createLogger(
+  level = 'info',
+  destination?: DestinationStream,
+  opts: LoggerOptions = {},
+): Logger {
   const pretty = !destination && process.stdout.isTTY && process.env.NODE_ENV !== 'test';
   const maskLine = secretMasker([...(opts.secrets ?? []), ...secretValues(process.env)]);
   const options = {

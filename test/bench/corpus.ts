@@ -184,25 +184,37 @@ const DETAILS = [
   'energy use',
   'model weights security',
 ];
+/** Words that set one story apart from another (a real story's own vocabulary). */
+const COLOUR = `harbour glacier copper falcon orchard ledger beacon quartz meadow canyon lantern saddle
+  marble thicket compass willow anchor bramble cobalt drumlin ember fjord gazebo hollow inlet jasper kestrel
+  lagoon mosaic nutmeg obelisk pewter quiver rampart sable tundra umber vellum wharf yarrow zephyr alder
+  basin cinder delta estuary fennel granite heron isthmus juniper kiln lichen mantle nectar opal pylon quarry
+  reef summit talon upland vortex wicker yeoman zenith acorn bastion cairn dune egret ferry gable hazel
+  ironwood jetty karst larch moraine nettle oriole pebble quill rookery spindle trellis urchin valley walrus
+  bluff cedar dingo elm flint grove hamlet ivy jackal kelp lynx moss nook oxbow plover rill shoal thistle`
+  .split(/\s+/)
+  .filter(Boolean);
 const MONTHS = ['August', 'September', 'October', 'November', 'December', 'January'];
+// Sentence shapes whose words are mostly the story's own (a real summary shares little wording
+// with another story's, apart from names and small words).
 const LEADS: ((x: Record<string, string>) => string)[] = [
-  (x) => `${x.Agency} has asked ${x.lab} for details on ${x.subject} ahead of the ${x.codename} launch.`,
-  (x) => `${x.lab} received a ${x.doc} from ${x.agency} about ${x.subject} and ${x.codename}.`,
-  (x) => `Investigators at ${x.agency} are examining ${x.codename}, focusing on ${x.subject}.`,
-  (x) => `A dispute over ${x.subject} has put ${x.codename} on hold while ${x.agency} reviews it.`,
-  (x) => `${x.Agency} wants ${x.lab} to disclose ${x.detail} for ${x.codename} before release.`,
+  (x) => `${x.Agency} has questions for ${x.lab} about ${x.subject} and the ${x.codename} ${x.w1}.`,
+  (x) => `${x.lab} got a ${x.doc} from ${x.agency} over ${x.w1} ${x.w2} and ${x.codename}.`,
+  (x) => `${x.Agency} is looking at ${x.codename}, with ${x.subject} and ${x.w1} in mind.`,
+  (x) => `A ${x.w1} row over ${x.subject} has put ${x.codename} on hold at ${x.agency}.`,
+  (x) => `${x.Agency} wants ${x.lab} to disclose ${x.detail} for ${x.codename} ${x.w2}.`,
 ];
 const MIDDLES: ((x: Record<string, string>) => string)[] = [
-  (x) => `${x.person}, a ${x.role}, said the ${x.doc} asked specifically about ${x.detail}.`,
-  (x) => `The ${x.doc} gives ${x.lab} ${x.days} days to hand over records on ${x.detail}.`,
-  (x) => `${x.person} described the talks as ${x.mood} and said ${x.detail} was the sticking point.`,
-  (x) => `Copies of the ${x.doc} seen by reporters mention ${x.detail} on ${x.n} separate pages.`,
+  (x) => `${x.person}, a ${x.role}, said the ${x.doc} was about ${x.detail} and ${x.w3}.`,
+  (x) => `The ${x.doc} gives ${x.lab} ${x.days} days on ${x.detail} and ${x.w2} ${x.w3}.`,
+  (x) => `${x.person} called it ${x.mood}; ${x.detail} and the ${x.w3} are the sticking point.`,
+  (x) => `The ${x.doc} mentions ${x.detail} and ${x.w3} ${x.n} times.`,
 ];
 const ENDS: ((x: Record<string, string>) => string)[] = [
   (x) => `${x.codename} had been due in ${x.month}.`,
-  (x) => `${x.lab} said it was cooperating fully.`,
-  (x) => `Shares of partner firms fell ${x.n} percent on the news.`,
-  (x) => `Lawmakers plan a hearing in ${x.month}.`,
+  (x) => `${x.lab} said it was cooperating on ${x.w2}.`,
+  (x) => `Partners in ${x.w3} fell ${x.n} percent.`,
+  (x) => `A hearing on ${x.w1} is set for ${x.month}.`,
   (x) =>
     'The Center for AI Standards and Innovation, which runs voluntary pre-release reviews, was not involved.',
 ];
@@ -229,17 +241,20 @@ export function govStory(
     mood: pick(r, ['tense', 'constructive', 'slow', 'frank', 'difficult']),
     days: String(Math.floor(r() * 20) + 10),
     n: String(Math.floor(r() * 9) + 2),
+    w1: pick(r, COLOUR),
+    w2: pick(r, COLOUR),
+    w3: pick(r, COLOUR),
   };
   // Each outlet words the headline its own way: a verb and a shape of its choosing, the event's facts.
   const v = prng(event * 7_919 + variant);
   const verb = pick(v, HEADLINE_VERBS);
   const shapes = [
-    () => `${x.Agency} ${verb} ${lab} over ${x.subject}`,
+    () => `${x.Agency} ${verb} ${lab} over ${x.w2} ${x.subject}`,
     () => `${lab}'s ${x.codename} under fire from ${agency}`,
     () => `${x.codename}: ${agency} ${verb} ${lab} on ${x.detail}`,
     () => `${lab} and ${agency} at odds over ${x.codename} ${x.detail}`,
-    () => `${x.Agency} targets ${x.codename} ${x.subject}`,
-    () => `${x.person} on why ${agency} ${verb} ${lab}`,
+    () => `${x.Agency} targets ${x.codename} ${x.w1} ${x.subject}`,
+    () => `${x.person} on why ${agency} ${verb} ${lab} over ${x.w1} ${x.w2}`,
   ];
   const title = pick(v, shapes)();
   const lead = pick(r, LEADS)(x);

@@ -165,6 +165,32 @@ describe('poll --once', () => {
   });
 });
 
+describe('recent', () => {
+  it('with nothing stored says so; a bad count or an unknown lab is one line and exit 2', async () => {
+    const none = await runCli(['recent'], { env: { CAISI_DB: path.join(tmp, 'none.db') } });
+    expect(none.code).toBe(0);
+    expect(none.stdout).toMatch(/No matched news yet/);
+    const badCount = await runCli(['recent', 'meta', '500']);
+    expect(badCount.code).toBe(2);
+    oneLine(badCount.stderr);
+    expect(badCount.stderr).toMatch(/between 1 and 50/);
+    const badLab = await runCli(['recent', 'nobody']);
+    expect(badLab.code).toBe(2);
+    oneLine(badLab.stderr);
+  });
+});
+
+describe('start', () => {
+  it('a malformed token is one line per problem, never echoing the value, and exit 2', async () => {
+    const r = await runCli(['start'], { env: { SLACK_BOT_TOKEN: 'not-a-token-SECRET123', CAISI_POLL_SECONDS: 'soon' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toContain('SECRET123');
+    expect(r.stderr).toMatch(/SLACK_BOT_TOKEN: must be a bot token starting with xoxb-/);
+    expect(r.stderr).toMatch(/CAISI_POLL_SECONDS/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
 describe('usage', () => {
   it('unknown command and no command exit 2; help exits 0', async () => {
     expect((await runCli(['frobnicate'])).code).toBe(2);

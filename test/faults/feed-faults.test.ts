@@ -115,7 +115,12 @@ const FAULTS: Fault[] = [
     code: /^unreachable\/tls$/,
     error: /^TLS error with 127\.0\.0\.1:\d+: .*(self[- ]signed|certificate)/i,
   },
-  { name: 'HTTP 404', url: () => server.urlFor('/status/404'), code: /^not-found$/, error: /HTTP 404 Not Found/ },
+  {
+    name: 'HTTP 404',
+    url: () => server.urlFor('/status/404'),
+    code: /^not-found$/,
+    error: /HTTP 404 Not Found/,
+  },
   {
     name: 'HTTP 410 (disables the feed)',
     url: () => server.urlFor('/status/410'),
@@ -378,7 +383,11 @@ describe('odd but readable feeds: parsed, recorded, no crash', () => {
       header: 'application/rss+xml; charset=utf-8',
       prolog: 'windows-1252',
     },
-    { name: 'missing charset, prolog names windows-1252', header: 'application/rss+xml', prolog: 'windows-1252' },
+    {
+      name: 'missing charset, prolog names windows-1252',
+      header: 'application/rss+xml',
+      prolog: 'windows-1252',
+    },
     { name: 'missing charset everywhere (windows-1252 bytes)', header: 'text/xml', prolog: null },
     { name: 'unknown charset label', header: 'text/xml; charset=x-no-such-charset', prolog: 'utf-8' },
   ])('$name: parsed, recorded, the alert lands, the good feed too', async ({ header, prolog }) => {

@@ -397,6 +397,42 @@ describe('App Home', () => {
     expect(plain).not.toContain('Parked alerts');
   });
 
+  it('a parked alert is released by /caisi subscribe in its channel once the bot can post there', async () => {
+    const now = new Date(app.clock.now()).toISOString();
+    const feedId = app.ctx.store.addFeed('https://example.org/p.xml', 'U0ADMIN', now).feed.id;
+    const story = app.ctx.store.createStory(
+      {
+        title: 'Meta and the CAISI review',
+        labs: ['meta'],
+        programs: ['caisi'],
+        terms: [],
+        summary: 's',
+        published: now,
+        source: { feedId, itemId: 'p1', outlet: 'Wire', title: 't', link: null, published: now },
+      },
+      now,
+    );
+    app.slack.setChannel('C0PRIVATE', { is_private: true, is_member: false });
+    app.ctx.store.enqueue(
+      {
+        key: `alert:${story.id}:C0PRIVATE`,
+        kind: 'alert',
+        storyId: story.id,
+        channel: 'C0PRIVATE',
+        payload: {},
+      },
+      now,
+    );
+    await app.deliverer.drain();
+    expect(app.ctx.store.parkedDeliveries().map((p) => p.lastError)).toEqual(['channel_not_found']);
+    app.slack.setChannel('C0PRIVATE', { is_member: true }); // someone invites the bot
+    const r = await caisi('subscribe meta', 'U0ADMIN', 'C0PRIVATE');
+    expect(reply(r).text).toMatch(/1 parked alert\(s\) will be posted now/);
+    await app.deliverer.drain();
+    expect(app.ctx.store.parkedDeliveries()).toEqual([]);
+    expect(app.slack.messages('C0PRIVATE')).toHaveLength(1);
+  });
+
   it('an unsigned event is refused and publishes nothing', async () => {
     const r = await sendAppHomeOpened(app.url, SIGNING_SECRET, 'U0ADMIN', { badSignature: true });
     expect(r.status).toBe(401);

@@ -478,6 +478,33 @@ describe('Slack faults', () => {
     expect(topLevel('C0P')).toHaveLength(2);
   });
 
+  it('a call that hangs in one channel does not hold the others (no two calls to one channel at once)', async () => {
+    const hold = slack.holdNext('chat.postMessage', { channel: 'C0SLOW' });
+    const slow = queueAlert(story(), 'C0SLOW');
+    queueAlert(story('Another Meta story about the CAISI agreement', { labs: ['meta'] }), 'C0SLOW');
+    queueAlert(story('OpenAI and CAISI extend review terms', { labs: ['openai'] }), 'C0FAST');
+    queueAlert(story('Microsoft review under CAISI expands', { labs: ['microsoft'] }), 'C0FAST');
+    const d = deliverer();
+    const first = d.startDue();
+    expect(first).toHaveLength(2);
+    await hold.held;
+    expect(await first[1]).toBe(true); // C0FAST's first message is through
+    expect(topLevel('C0FAST')).toHaveLength(1);
+    expect(d.busyChannels).toBe(1);
+    clock.advance(1000);
+    // C0SLOW is busy: skipped, and not what the worker waits for next.
+    expect(await d.runDue()).toBe(1);
+    expect(topLevel('C0FAST')).toHaveLength(2);
+    expect(posts('C0SLOW')).toHaveLength(1);
+    expect(d.nextWakeAt()).toBeNull();
+    hold.release();
+    await Promise.all(first);
+    expect(ctx.store.delivery(slow.id)?.state).toBe('sent');
+    expect(d.nextWakeAt()).toBeLessThanOrEqual(clock.now()); // due now
+    await d.runDue();
+    expect(topLevel('C0SLOW')).toHaveLength(2);
+  });
+
   for (const [name, setup, code] of [
     [
       'channel_not_found',

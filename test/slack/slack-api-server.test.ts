@@ -412,6 +412,33 @@ describe('test Slack Web API server, driven by the real WebClient', () => {
     const got = await server.waitForResponse(1);
     expect(got).toMatchObject({ id: 'abc', body: { text: 'hi' } });
   });
+
+  it('conversations.join makes the bot a member of a public channel, so history becomes readable', async () => {
+    server.setChannel('C0PUB', { is_member: false });
+    await web.chat.postMessage({ channel: 'C0PUB', text: 'via chat:write.public' });
+    const denied = await rejection(web.conversations.history({ channel: 'C0PUB' }));
+    expect((denied.data as { error: string }).error).toBe('not_in_channel');
+    const joined = await web.conversations.join({ channel: 'C0PUB' });
+    expect(joined).toMatchObject({ ok: true, channel: { id: 'C0PUB', is_member: true } });
+    expect(server.channel('C0PUB')?.is_member).toBe(true);
+    expect((await web.conversations.history({ channel: 'C0PUB' })).messages).toHaveLength(1);
+    const again = await web.conversations.join({ channel: 'C0PUB' });
+    expect(again.warning).toBe('already_in_channel');
+  });
+
+  it('conversations.join refuses private channels, DMs and archived channels', async () => {
+    server.setChannel('C0PRIV', { is_private: true, is_member: true });
+    server.setChannel('C0HIDDEN', { is_private: true, is_member: false });
+    server.setChannel('C0OLD', { is_archived: true, is_member: false });
+    const code = async (channel: string) =>
+      ((await rejection(web.conversations.join({ channel }))).data as { error: string }).error;
+    expect(await code('C0PRIV')).toBe('method_not_supported_for_channel_type');
+    expect(await code('C0HIDDEN')).toBe('channel_not_found');
+    expect(await code('C0OLD')).toBe('is_archived');
+    await web.chat.postMessage({ channel: 'U0ADMIN', text: 'dm' });
+    expect(await code('D0ADMIN')).toBe('method_not_supported_for_channel_type');
+    expect(server.channel('C0OLD')?.is_member).toBe(false);
+  });
 });
 
 describe('signed requests', () => {
