@@ -197,6 +197,9 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
     f: Extract<Fetched, { kind: 'ok' }>;
     outlet: string;
   }[] = [];
+  // Feeds that answered 304: recorded with the rest of the poll's writes, in one transaction, not
+  // one commit each (with hundreds of feeds, the commits were most of a quiet cycle's cost).
+  const unchanged: { id: number; now: string; nextFetchAt: string; newUrl: string | null }[] = [];
   const fetchAll = eachLimited(due, config.fetch.concurrency, async (feed) => {
     let fetched: Fetched;
     try {
@@ -210,7 +213,8 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
     if (fetched.kind === 'not-modified') {
       report.notModified++;
       const delay = nextFetchDelaySeconds(config.pollSeconds, fetched.cache, nowMs);
-      store.recordFetchSuccess(feed.id, {
+      unchanged.push({
+        id: feed.id,
         now: iso(nowMs),
         nextFetchAt: iso(nowMs + delay * 1000),
         newUrl: fetched.permanentRedirect,
@@ -238,6 +242,7 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
     )
     .sort((a, b) => a.at - b.at || a.feed.id - b.feed.id || a.index - b.index);
   const writePoll = (): void => {
+    for (const { id, ...r } of unchanged) store.recordFetchSuccess(id, r);
     const stories = new StoryCandidates(store);
     for (const { feed, item, outlet } of queue) {
       const r = processItem(feed, item, outlet, nowMs, deps, stories);

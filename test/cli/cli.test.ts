@@ -182,7 +182,9 @@ describe('recent', () => {
 
 describe('start', () => {
   it('a malformed token is one line per problem, never echoing the value, and exit 2', async () => {
-    const r = await runCli(['start'], { env: { SLACK_BOT_TOKEN: 'not-a-token-SECRET123', CAISI_POLL_SECONDS: 'soon' } });
+    const r = await runCli(['start'], {
+      env: { SLACK_BOT_TOKEN: 'not-a-token-SECRET123', CAISI_POLL_SECONDS: 'soon' },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).not.toContain('SECRET123');
     expect(r.stderr).toMatch(/SLACK_BOT_TOKEN: must be a bot token starting with xoxb-/);
