@@ -34,6 +34,4 @@ export const caisiCommand =
       await ack({ response_type: 'ephemeral', text: 'Working on it…' });
       await respond({ ...(await work), replace_original: true });
     }
-    // `subscribe` may have released alerts parked for this channel: let the delivery worker look.
-    deps.wakeDelivery();
   };

@@ -376,6 +376,8 @@ class StoryCandidates {
   private list: StorySignature[] | undefined;
   private loadedSince = '';
   private sorted = true;
+  /** The stories this cycle created or added to, in full, as last written. */
+  private readonly rows = new Map<number, StoryRow>();
 
   constructor(private readonly store: SqliteStore) {}
 
@@ -394,8 +396,14 @@ class StoryCandidates {
     return this.list.filter((s) => s.lastSeenAt >= since);
   }
 
+  /** A story this cycle created or added to, in full, as last written (see store.addSourceAndGet). */
+  row(id: number): StoryRow | undefined {
+    return this.rows.get(id);
+  }
+
   /** A story this cycle created or added a source to, as the store now has it. */
   put(story: StoryRow): void {
+    this.rows.set(story.id, story);
     if (!this.list) return; // not read yet: the first read gets it from the store
     const sig: StorySignature = {
       id: story.id,
@@ -473,8 +481,15 @@ function processItem(
   if (chosen) {
     // A later source adds its headline's words, not its whole summary, so a story's vocabulary
     // does not grow until everything resembles it.
-    store.addSource(chosen.storyId, source, { labs, programs, terms: terms.title }, now, eventAt);
-    event = { kind: 'source-added', story: store.story(chosen.storyId) as StoryRow, item, match };
+    const story = store.addSourceAndGet(
+      chosen.storyId,
+      source,
+      { labs, programs, terms: terms.title },
+      now,
+      eventAt,
+      stories.row(chosen.storyId),
+    );
+    event = { kind: 'source-added', story: story as StoryRow, item, match };
     stories.put(event.story);
   } else {
     const evidence = match.evidence.map((e) => e.text);
@@ -534,7 +549,9 @@ function enqueueDeliveries(event: StoryEvent, deps: PollDeps, now: string): void
         { key: `alert:${story.id}:${channel}`, kind: 'alert', storyId: story.id, channel, payload: {} },
         now,
       );
-    } else if (event.kind === 'source-added' && alert.state !== 'pending') {
+    } else if (event.kind === 'source-added' && (alert.state !== 'pending' || alert.payload.inDoubt)) {
+      // Posted, in flight, or in doubt (its call failed or the process died mid-call: it may be in
+      // Slack already, rendered without this source): queue an update, sent once the alert is.
       store.enqueue(
         {
           key: `update:${story.id}:${channel}:${story.sources.length}`,

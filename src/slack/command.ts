@@ -50,6 +50,8 @@ export interface CommandDeps {
   whoCanWrite: () => string;
   /** Checks a feed URL added from Slack (scheme, and addresses after DNS unless private feeds are allowed). */
   checkNewFeedUrl: (url: string) => Promise<void>;
+  /** Tell the delivery worker that the outbox changed (parked alerts released). */
+  wakeDelivery?: () => void;
 }
 
 export const HELP = `*caisi-watch* — who has signed up to government review of frontier AI, and what the news says.
@@ -193,6 +195,7 @@ function subscribe(args: string[], req: CommandRequest, deps: CommandDeps): Comm
   );
   // Subscribing again after inviting the bot is how admins release alerts parked for this channel.
   const released = deps.store.unpark(req.channelId, new Date(deps.clock.now()).toISOString());
+  if (released) deps.wakeDelivery?.();
   deps.store.audit({
     at: new Date(deps.clock.now()).toISOString(),
     actor: req.userId,

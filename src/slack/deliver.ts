@@ -30,7 +30,7 @@ const PARK_ERRORS = new Set([
   'user_not_found',
 ]);
 /** Errors after which nothing can be posted until the token is fixed. */
-const AUTH_ERRORS = new Set([
+export const AUTH_ERRORS = new Set([
   'invalid_auth',
   'token_revoked',
   'token_expired',
@@ -221,6 +221,10 @@ export class Deliverer {
         return false;
       }
     }
+    // Join before rendering: the render and `sending` must not be split by an await, or a source
+    // that a poll adds meanwhile is neither in the message nor queued as an update (the poll sees
+    // the alert still pending and leaves it to the render).
+    if (row.kind !== 'update') await this.ensureJoined(row.channel);
     const message = this.render(row);
     if (!message) {
       // Nothing to say (the story is gone, or an update for an alert not yet posted): done.
@@ -231,7 +235,6 @@ export class Deliverer {
       store.retryLater(row.id, this.iso(this.now() + 1000), 'waiting for the alert to be posted');
       return false;
     }
-    if (message.kind === 'post') await this.ensureJoined(row.channel);
     store.markSending(row.id, this.iso());
     this.channelReadyAt.set(row.channel, this.now() + this.gap);
     try {

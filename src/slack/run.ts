@@ -22,7 +22,7 @@ import type { OutboxRow } from '../store/types.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { createLogger } from '../util/logger.js';
 import { createAdminCheck } from './admins.js';
-import { Deliverer } from './deliver.js';
+import { AUTH_ERRORS, Deliverer } from './deliver.js';
 import type { SlackDeps } from './deps.js';
 import { queueDueDigests } from './digest.js';
 
@@ -87,6 +87,12 @@ export interface SlackAppOptions {
   health: Health;
   /** Gap between two messages to one channel (tests pass 0 or drive the clock). */
   channelGapMs?: number;
+  /**
+   * Leave Bolt's token check (auth.test) to the caller (`checkToken`). Otherwise Bolt runs it in
+   * its constructor, where a rejected token or an unreachable Slack is an unhandled rejection that
+   * kills the process with a stack trace, and a failure is cached for every later request.
+   */
+  deferTokenCheck?: boolean;
 }
 
 export interface SlackApp {
@@ -115,6 +121,7 @@ export function createSlackApp(o: SlackAppOptions): SlackApp {
     token: o.botToken,
     logger: boltLogger(logger),
     clientOptions,
+    ...(o.deferTokenCheck ? { deferInitialization: true } : {}),
     ...(http
       ? {
           signingSecret: o.signingSecret,
@@ -177,7 +184,11 @@ export function createSlackApp(o: SlackAppOptions): SlackApp {
 }
 
 /** A parked alert is told to each admin privately (never in the alert channel). */
-function notifyParked(o: SlackAppOptions, row: OutboxRow, error: string): void {
+export function notifyParked(
+  o: Pick<SlackAppOptions, 'admins' | 'store' | 'clock' | 'logger'>,
+  row: OutboxRow,
+  error: string,
+): void {
   if (row.kind === 'notice') return; // a notice that cannot reach an admin is not worth another notice
   const now = new Date(o.clock.now()).toISOString();
   for (const admin of o.admins)
@@ -195,6 +206,53 @@ function notifyParked(o: SlackAppOptions, row: OutboxRow, error: string): void {
     );
   if (o.admins.length === 0)
     o.logger.warn({ channel: row.channel, error }, 'alert parked; no CAISI_ADMINS to notify');
+}
+
+type TokenCheck = { ok: true } | { stopped: true } | { refused: string };
+
+const SLACK_CALL_ERRORS = new Set([
+  'slack_webapi_platform_error',
+  'slack_webapi_request_error',
+  'slack_webapi_http_error',
+  'slack_webapi_rate_limited_error',
+]);
+
+/**
+ * Bolt's start-up token check (auth.test, in `app.init()`), run where its failure can be handled:
+ * a token Slack refuses is reported; an unreachable Slack (network, 5xx, 429, timeout) is tried
+ * again with backoff until it answers or the process is asked to stop.
+ */
+async function checkToken(app: App, logger: Logger, stop: Promise<void>): Promise<TokenCheck> {
+  const wait = sleeper();
+  let stopped = false;
+  void stop.then(() => {
+    stopped = true;
+    wait.cancelAll();
+  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const init = app.init();
+      const done = await Promise.race([init.then(() => true), stop.then(() => false)]);
+      if (!done) {
+        init.catch(() => {}); // an answer after we gave up is of no interest
+        return { stopped: true };
+      }
+      return { ok: true };
+    } catch (err) {
+      const e = err as { code?: string; data?: { error?: string }; message?: string };
+      const code = e.data?.error ?? '';
+      if (e.code === 'slack_webapi_platform_error' && AUTH_ERRORS.has(code)) return { refused: code };
+      // Network, HTTP, rate limit, or a Slack-side error: try again. Anything else is not Slack's.
+      if (!SLACK_CALL_ERRORS.has(e.code ?? '')) throw err;
+      const seconds = Math.min(60, 2 ** (attempt - 1));
+      logger.warn(
+        { err: code || e.message, attempt, retryInSeconds: seconds },
+        'Slack did not answer the token check at start; trying again',
+      );
+      await wait.sleep(seconds * 1000);
+      if (stopped) return { stopped: true };
+    }
+  }
 }
 
 /** A sleep that `cancelAll` ends at once (on stop), leaving no timer behind. */
@@ -218,7 +276,11 @@ function sleeper() {
 }
 
 export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock): Promise<number> {
-  const logger = createLogger(env.LOG_LEVEL);
+  const logger = createLogger(env.LOG_LEVEL, undefined, {
+    secrets: [env.SLACK_BOT_TOKEN, env.SLACK_APP_TOKEN, env.SLACK_SIGNING_SECRET].filter(
+      (s): s is string => !!s,
+    ),
+  });
   let ctx: Context;
   try {
     ctx = createContext({
@@ -256,6 +318,7 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
       clock,
       logger,
       health,
+      deferTokenCheck: true,
     });
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'could not create the Slack app');
@@ -280,6 +343,21 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
   });
 
   try {
+    const check = await checkToken(app, logger, stopRequested);
+    if (!('ok' in check)) {
+      ctx.close();
+      if ('stopped' in check) {
+        logger.info('stopped');
+        return EXIT_OK;
+      }
+      // Nothing was posted and nothing is lost: the queue is in the store for the next start.
+      logger.error(
+        { error: check.refused },
+        `Slack refused the bot token (${check.refused}): not started, nothing is lost; fix SLACK_BOT_TOKEN and start again`,
+      );
+      io.stderr(`caisi-watch start: SLACK_BOT_TOKEN: Slack refused the token (${check.refused})\n`);
+      return EXIT_USAGE;
+    }
     const starting = (http ? app.start({ port: env.PORT, host: env.HOST }) : app.start()) as Promise<unknown>;
     const server = await Promise.race([starting, stopRequested.then(() => 'stopped' as const)]);
     if (server === 'stopped') {

@@ -432,6 +432,41 @@ export class SqliteStore {
     return this.story(id) as StoryRow;
   }
 
+  /**
+   * addSource, then the story as it now is. `known` (the same story as read or returned earlier in
+   * this transaction) spares reading all its sources again, which for a story many outlets covered
+   * made every further source cost more than the last: the new source is the latest one (added
+   * `now`, inserted last), so it is appended. Read in full without `known`, or when a source was
+   * added after `now` (a clock set back).
+   */
+  addSourceAndGet(
+    storyId: number,
+    source: Omit<StorySource, 'addedAt'>,
+    merge: { labs: string[]; programs: string[]; terms: string[] },
+    now: string,
+    eventAt: string = now,
+    known?: StoryRow,
+  ): StoryRow | undefined {
+    return this.tx(() => {
+      const added = this.addSource(storyId, source, merge, now, eventAt);
+      if (!known || known.id !== storyId || known.sources.some((x) => x.addedAt > now))
+        return this.story(storyId);
+      if (!added) return known;
+      const r = this.stmt('SELECT labs, programs, terms, last_seen_at FROM stories WHERE id = ?').get(
+        storyId,
+      ) as Row;
+      const { feedId, itemId, outlet, title, link, published } = source;
+      return {
+        ...known,
+        labs: json<string[]>(r.labs, []),
+        programs: json<string[]>(r.programs, []),
+        terms: json<string[]>(r.terms, []),
+        lastSeenAt: String(r.last_seen_at),
+        sources: [...known.sources, { feedId, itemId, outlet, title, link, published, addedAt: now }],
+      };
+    });
+  }
+
   /** Add another outlet's item to a story; merges entities and terms. Returns false if already there. */
   addSource(
     storyId: number,

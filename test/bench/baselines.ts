@@ -52,7 +52,8 @@ export async function naivePoll(
         if (seen.has(key)) continue;
         seen.add(key);
         newItems++;
-        if (regexMatch(keywords, { title: item.title ?? '', summary: item.contentSnippet ?? '' }).length) alerts++;
+        if (regexMatch(keywords, { title: item.title ?? '', summary: item.contentSnippet ?? '' }).length)
+          alerts++;
       }
     } catch {
       failed++;

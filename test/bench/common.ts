@@ -58,11 +58,14 @@ export function machine() {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     memory_gb: round(os.totalmem() / 1024 ** 3, 1),
+    /** 1-minute load average when the run started: a shared machine's neighbours show up here. */
+    load_avg_1m: round(os.loadavg()[0] ?? 0, 2),
   };
 }
 
 /** Is this module the script node was started with? */
-export const isMain = (metaUrl: string) => !!process.argv[1] && metaUrl === pathToFileURL(process.argv[1]).href;
+export const isMain = (metaUrl: string) =>
+  !!process.argv[1] && metaUrl === pathToFileURL(process.argv[1]).href;
 
 /**
  * Hand a benchmark's figures to run-all (a file named by BENCH_OUT), or print them when the

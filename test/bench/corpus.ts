@@ -50,7 +50,20 @@ const AGENCIES = [
   'the Pentagon',
   'state attorneys general',
 ];
-const HEADLINE_VERBS = ['presses', 'questions', 'probes', 'grills', 'warns', 'summons', 'rebukes', 'queries', 'challenges', 'scrutinises', 'confronts', 'tests'];
+const HEADLINE_VERBS = [
+  'presses',
+  'questions',
+  'probes',
+  'grills',
+  'warns',
+  'summons',
+  'rebukes',
+  'queries',
+  'challenges',
+  'scrutinises',
+  'confronts',
+  'tests',
+];
 const GOV_SUBJECTS = [
   'pre-release model testing',
   'export controls on advanced chips',
@@ -166,9 +179,40 @@ const LAB_NEWS: ((r: () => number, lab: string) => [string, string])[] = [
   ],
 ];
 
-const FIRST = ['Dana', 'Luis', 'Priya', 'Tomas', 'Aisha', 'Hiro', 'Greta', 'Omar', 'Lena', 'Victor', 'Nadia', 'Felix'];
-const LAST = ['Okafor', 'Lindqvist', 'Moreau', 'Castillo', 'Brennan', 'Haddad', 'Novak', 'Ferreira', 'Kowalski', 'Tanaka'];
-const ROLES = ['senior official', 'agency spokeswoman', 'committee aide', 'company lawyer', 'policy director', 'former adviser'];
+const FIRST = [
+  'Dana',
+  'Luis',
+  'Priya',
+  'Tomas',
+  'Aisha',
+  'Hiro',
+  'Greta',
+  'Omar',
+  'Lena',
+  'Victor',
+  'Nadia',
+  'Felix',
+];
+const LAST = [
+  'Okafor',
+  'Lindqvist',
+  'Moreau',
+  'Castillo',
+  'Brennan',
+  'Haddad',
+  'Novak',
+  'Ferreira',
+  'Kowalski',
+  'Tanaka',
+];
+const ROLES = [
+  'senior official',
+  'agency spokeswoman',
+  'committee aide',
+  'company lawyer',
+  'policy director',
+  'former adviser',
+];
 const DOCS = ['letter', 'memo', 'subpoena', 'questionnaire', 'briefing request', 'draft agreement', 'notice'];
 const DETAILS = [
   'training data provenance',
@@ -215,7 +259,7 @@ const ENDS: ((x: Record<string, string>) => string)[] = [
   (x) => `${x.lab} said it was cooperating on ${x.w2}.`,
   (x) => `Partners in ${x.w3} fell ${x.n} percent.`,
   (x) => `A hearing on ${x.w1} is set for ${x.month}.`,
-  (x) =>
+  () =>
     'The Center for AI Standards and Innovation, which runs voluntary pre-release reviews, was not involved.',
 ];
 
@@ -328,7 +372,15 @@ export function freshItem(feed: number, seq: number, published: number): BenchIt
   const text = `${lab} will give the Center for AI Standards and Innovation early access to ${codename}, the company said. The agreement was announced on ${new Date(published).toUTCString()}.`;
   const host = `news${feed}.example.com`;
   const link = `https://${host}/2026/06/fresh-${seq}`;
-  return { title, html: toHtml(text, link, prng(seq)), text, link, guid: `${host}:fresh:${seq}`, published, kind: 'gov' };
+  return {
+    title,
+    html: toHtml(text, link, prng(seq)),
+    text,
+    link,
+    guid: `${host}:fresh:${seq}`,
+    published,
+    kind: 'gov',
+  };
 }
 
 /** RSS 2.0 for a feed's items (newest first, as feeds list them). */
@@ -362,7 +414,23 @@ export function matchCorpus(count: number): { title: string; summary: string }[]
 
 // ---- a synthetic roster: 1,000 labs × 5 aliases ----
 
-const SYLLABLES = ['zen', 'tri', 'vor', 'kal', 'mex', 'dor', 'qua', 'lun', 'pyr', 'sol', 'bra', 'nix', 'tav', 'ore', 'gal'];
+const SYLLABLES = [
+  'zen',
+  'tri',
+  'vor',
+  'kal',
+  'mex',
+  'dor',
+  'qua',
+  'lun',
+  'pyr',
+  'sol',
+  'bra',
+  'nix',
+  'tav',
+  'ore',
+  'gal',
+];
 
 function syntheticName(i: number): string {
   // Base-15 digits of i + 15³ make 4 syllables: unique, pronounceable, never an English word.
