@@ -37,7 +37,8 @@ describe('crash-test corpus', () => {
     }
   });
 
-  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+  // 14409: the crash test's own order.
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 14409]) {
     it(`clusters into one story per story, whatever the order (seed ${seed})`, async () => {
       const rnd = seededRandom(seed);
       const base = Date.now();

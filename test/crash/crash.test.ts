@@ -97,6 +97,7 @@ describe(`crash consistency: SIGKILL at ${KILLS} seeded random moments (seed ${S
     const pick = <T>(list: T[]) => list[rnd.int(0, list.length - 1)] as T;
     const landed: Record<Moment, number> = { post: 0, update: 0, fetch: 0, random: 0 };
     const trail: string[] = [];
+    let sinceFetch = 0;
 
     for (let i = 0; i < KILLS; i++) {
       // News over time: up to two items per run (at most one of them a new story), everything by
@@ -109,12 +110,17 @@ describe(`crash consistency: SIGKILL at ${KILLS} seeded random moments (seed ${S
         revealed.push(...pub.reveal(1));
       }
       const newStory = revealed.some(isNew);
-      // A new story is killed while Slack holds its post; other runs at another moment.
+      // A new story is killed while Slack holds its post; other runs at another moment
+      // (and at least every third other run mid-fetch).
       const moment: Moment = newStory
         ? 'post'
-        : revealed.length
-          ? pick<Moment>(['update', 'fetch', 'random'])
-          : pick<Moment>(['fetch', 'random']);
+        : sinceFetch >= 2
+          ? 'fetch'
+          : revealed.length
+            ? pick<Moment>(['update', 'fetch', 'random'])
+            : pick<Moment>(['fetch', 'random']);
+      if (moment === 'fetch') sinceFetch = 0;
+      else if (!newStory) sinceFetch++;
 
       let hold: Hold | undefined;
       let slow: SlowAnswer | undefined;
