@@ -29,6 +29,7 @@
  *   `item.title.slice(e.start, e.end) === e.text`.
  */
 import type { AliasInput, Roster } from '../roster/schema.js';
+import { ABBREVIATIONS } from '../text/sentences.js';
 import { decide } from './decide.js';
 import { STOP_PHRASES, TOPIC_GROUPS, type TopicTerm } from './topics.js';
 import type { Evidence, MatchResult } from './types.js';
@@ -185,30 +186,6 @@ const isAsciiLetterAt = (s: string, i: number): boolean => {
 };
 const isSpaceCode = (c: number): boolean =>
   c === 32 || c === 9 || c === 10 || c === 13 || c === 0xa0 || c === 0x2009 || c === 0x202f;
-
-/** Short words that end with a dot without ending the sentence ("No. 14409", "Sen. Smith"). */
-const ABBREVIATIONS = new Set([
-  'no',
-  'nos',
-  'mr',
-  'mrs',
-  'ms',
-  'dr',
-  'st',
-  'inc',
-  'corp',
-  'co',
-  'ltd',
-  'jr',
-  'sr',
-  'gov',
-  'sen',
-  'rep',
-  'dept',
-  'vs',
-  'gen',
-  'sec',
-]);
 
 /** One field (title or summary) cut into word tokens. */
 export interface TokenizedText {

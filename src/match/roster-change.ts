@@ -16,6 +16,7 @@
  *   background ("already", "in 2024", "last year").
  * "Meta hopes to sign soon", "Meta is urged to sign", "Will Meta sign?" therefore propose nothing.
  */
+import { splitSentences } from '../text/sentences.js';
 import { decodedOffset, decodeEntities } from './matcher.js';
 import type { Evidence, MatchResult } from './types.js';
 
@@ -93,56 +94,10 @@ const PROGRAM_SIGNS_WITH = new RegExp(
   'i',
 );
 
-const ABBREVIATIONS = new Set([
-  'no',
-  'mr',
-  'mrs',
-  'ms',
-  'dr',
-  'st',
-  'inc',
-  'corp',
-  'co',
-  'ltd',
-  'jr',
-  'sr',
-  'sen',
-  'rep',
-  'gov',
-  'vs',
-]);
-
 interface Span {
   id: string;
   start: number;
   end: number;
-}
-
-/** Sentence ranges in plain text; dotted abbreviations ("U.S.", "Inc.") do not end a sentence. */
-export function splitSentences(text: string): { start: number; end: number }[] {
-  const out: { start: number; end: number }[] = [];
-  const re = /[.!?]+["”’')\]]*(?=\s+["“‘'(]?[A-Z0-9])/g;
-  let start = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (text[m.index] === '.') {
-      const before = /([A-Za-z]+)$/.exec(text.slice(Math.max(0, m.index - 12), m.index));
-      const word = before?.[1] ?? '';
-      if (word.length === 1 || ABBREVIATIONS.has(word.toLowerCase())) continue;
-    }
-    const end = m.index + m[0].length;
-    out.push({ start, end });
-    start = end;
-  }
-  if (start < text.length) out.push({ start, end: text.length });
-  return out
-    .map((s) => {
-      let a = s.start;
-      let b = s.end;
-      while (a < b && /\s/.test(text[a] as string)) a++;
-      while (b > a && /\s/.test(text[b - 1] as string)) b--;
-      return { start: a, end: b };
-    })
-    .filter((s) => s.end > s.start);
 }
 
 function spansOf(

@@ -2,28 +2,14 @@
  * Extractive summary (pure): two or three sentences of the item's own text, preferring those that
  * carry the matched labs and programs, in their original order.
  */
+import { sentences } from '../text/sentences.js';
+
 export interface SummaryOptions {
   maxSentences: number;
   maxChars: number;
 }
 
 const DEFAULTS: SummaryOptions = { maxSentences: 3, maxChars: 450 };
-
-/** Split on sentence ends, keeping abbreviations such as "U.S." and "Mr." together. */
-export function sentences(text: string): string[] {
-  const parts = text
-    .replace(/\s+/g, ' ')
-    .trim()
-    .split(/(?<=[.!?]["”’)]?)\s+(?=["“‘(]?[A-Z0-9])/);
-  const out: string[] = [];
-  for (const p of parts) {
-    const prev = out[out.length - 1];
-    if (prev && /(\b[A-Z]\.|\b(?:Mr|Ms|Mrs|Dr|St|Sen|Rep|Gov|Inc|Corp|No)\.)$/.test(prev))
-      out[out.length - 1] = `${prev} ${p}`;
-    else if (p) out.push(p);
-  }
-  return out;
-}
 
 /**
  * @param evidence the matched texts (aliases as they appear), used to rank sentences.

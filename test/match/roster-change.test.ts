@@ -4,9 +4,9 @@ import {
   detectRosterChange,
   detectRosterChanges,
   type ProposedChange,
-  splitSentences,
 } from '../../src/match/roster-change.js';
 import { loadRoster } from '../../src/roster/load.js';
+import { splitSentences } from '../../src/text/sentences.js';
 
 let matcher: Matcher;
 beforeAll(() => {
