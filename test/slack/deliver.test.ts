@@ -2,7 +2,7 @@
  * The Deliverer in-process: a real WebClient pointed at the local Slack API server, an in-memory
  * store and a ManualClock. Slack faults are scripted on the server; time is moved by hand, never slept.
  */
-import { LogLevel, webApi } from '@slack/bolt';
+import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Context, createContext } from '../../src/context.js';
 import { applyRosterEdits } from '../../src/roster/effective.js';
@@ -12,20 +12,11 @@ import type { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { OutboxRow, StoryRow } from '../../src/store/types.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { createLogger } from '../../src/util/logger.js';
+import { silentClientLogger } from '../helpers/silent-logger.js';
 import { type SlackApiServer, type StoredMessage, startSlackApiServer } from '../slack-api-server.js';
 
 const TOKEN = 'xoxb-deliver-test-token';
 const T0 = '2026-06-24T12:00:00.000Z';
-
-const silent = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  setLevel() {},
-  getLevel: () => LogLevel.ERROR,
-  setName() {},
-};
 
 let slack: SlackApiServer;
 let ctx: Context;
@@ -41,7 +32,7 @@ function webClient(timeout = 0) {
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout,
-    logger: silent,
+    logger: silentClientLogger,
   });
 }
 

@@ -13,7 +13,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LogLevel, webApi } from '@slack/bolt';
+import { webApi } from '@slack/bolt';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Config, configSchema } from '../../src/config/config-file.js';
 import { type Context, createContext } from '../../src/context.js';
@@ -28,6 +28,7 @@ import { createLogger } from '../../src/util/logger.js';
 import { type FeedServer, startFeedServer } from '../feed-server.js';
 import { type AppProcess, BOT_TOKEN, ROOT, SIGNING_SECRET, spawnApp } from '../helpers/app-process.js';
 import { rss, SEED_ITEMS, type TestItem } from '../helpers/rss.js';
+import { silentClientLogger } from '../helpers/silent-logger.js';
 import { type SlackApiServer, type StoredMessage, startSlackApiServer } from '../slack-api-server.js';
 
 const TOKEN = 'xoxb-faults-test-token';
@@ -38,16 +39,6 @@ const OTHER = 'C0OTHER';
 const ADMIN = 'U0ADMIN';
 /** The client's timeout for a call that never answers (real time: the only wait in this file). */
 const CALL_TIMEOUT_MS = 200;
-
-const silent = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  setLevel() {},
-  getLevel: () => LogLevel.ERROR,
-  setName() {},
-};
 
 let slack: SlackApiServer;
 let ctx: Context;
@@ -80,7 +71,7 @@ function deliverer(token = TOKEN): Deliverer {
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
       timeout: CALL_TIMEOUT_MS,
-      logger: silent,
+      logger: silentClientLogger,
     }),
     roster: () => applyRosterEdits(ctx.seed, ctx.store.rosterEdits()),
     clock,
