@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel, webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentClientLogger } from '../helpers/silent-logger.js';
 import {
   buttonClickPayload,
   computeSignature,
@@ -35,15 +36,7 @@ function client(
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     logLevel: LogLevel.ERROR,
-    logger: {
-      debug() {},
-      info() {},
-      warn() {},
-      error() {},
-      setLevel() {},
-      getLevel: () => LogLevel.ERROR,
-      setName() {},
-    },
+    logger: silentClientLogger,
     ...extra,
   });
 }
