@@ -46,6 +46,8 @@ export interface PollReport {
   alerts: number;
   updates: number;
   events: StoryEvent[];
+  /** Feeds this poll disabled (gone, or too many failures in a row), for a private notice to admins. */
+  disabled: { feedId: number; url: string; reason: string }[];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -181,6 +183,7 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
     alerts: 0,
     updates: 0,
     events: [],
+    disabled: [],
   };
   let due: FeedRow[];
   try {
@@ -206,7 +209,8 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
       fetched = await fetchAndParse(feed, deps);
     } catch (err) {
       report.failed++;
-      recordFailure(feed, err, deps);
+      const reason = recordFailure(feed, err, deps);
+      if (reason) report.disabled.push({ feedId: feed.id, url: feed.url, reason });
       return;
     }
     const nowMs = clock.now();
@@ -320,7 +324,8 @@ const REASONS: Record<string, string> = {
   gone: 'gone',
 };
 
-function recordFailure(feed: FeedRow, err: unknown, deps: PollDeps): void {
+/** Record a failed fetch; returns the reason when this failure disabled the feed. */
+function recordFailure(feed: FeedRow, err: unknown, deps: PollDeps): string | null {
   const nowMs = deps.clock.now();
   const code =
     err instanceof FeedFetchError
@@ -348,6 +353,7 @@ function recordFailure(feed: FeedRow, err: unknown, deps: PollDeps): void {
     { feed: feed.url, code, err: message, consecutiveErrors: errors, disabled: !!disable },
     'feed failed',
   );
+  return disable;
 }
 
 /** When the news happened: its publication date, but never later than now (feeds lie about dates). */

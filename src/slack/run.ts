@@ -208,6 +208,29 @@ export function notifyParked(
     o.logger.warn({ channel: row.channel, error }, 'alert parked; no CAISI_ADMINS to notify');
 }
 
+/** A feed the poller disabled is told to each admin privately, once (never in the alert channel). */
+export function notifyFeedDisabled(
+  o: Pick<SlackAppOptions, 'admins' | 'store' | 'clock' | 'logger'>,
+  feed: { feedId: number; url: string; reason: string },
+): void {
+  const now = new Date(o.clock.now()).toISOString();
+  for (const admin of o.admins)
+    o.store.enqueue(
+      {
+        key: `notice:feed-disabled:${feed.feedId}:${now}:${admin}`,
+        kind: 'notice',
+        storyId: null,
+        channel: admin,
+        payload: {
+          text: `caisi-watch disabled feed ${feed.feedId} (${feed.url}): ${feed.reason}. See /caisi feeds list; an admin can add it again with /caisi feeds add once it works.`,
+        },
+      },
+      now,
+    );
+  if (o.admins.length === 0)
+    o.logger.warn({ feed: feed.url, reason: feed.reason }, 'feed disabled; no CAISI_ADMINS to notify');
+}
+
 type TokenCheck = { ok: true } | { stopped: true } | { refused: string };
 
 const SLACK_CALL_ERRORS = new Set([
@@ -439,8 +462,10 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
         logger,
         alertChannel: env.CAISI_CHANNEL ?? null,
       })
-        .then(() => {
+        .then((report) => {
           health.lastPollFinishedAt = clock.now();
+          for (const feed of report.disabled)
+            notifyFeedDisabled({ admins: env.CAISI_ADMINS, store: ctx.store, clock, logger }, feed);
           slack.deps.wakeDelivery();
         })
         .catch((err) => logger.error({ err: (err as Error).message }, 'poll failed'));

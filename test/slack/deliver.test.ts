@@ -5,13 +5,16 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Context, createContext } from '../../src/context.js';
+import { pollOnce } from '../../src/pipeline/poll.js';
 import { applyRosterEdits } from '../../src/roster/effective.js';
 import { ALERT_EVENT_TYPE, Deliverer } from '../../src/slack/deliver.js';
 import { buildHomeView } from '../../src/slack/home.js';
+import { notifyFeedDisabled } from '../../src/slack/run.js';
 import type { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { OutboxRow, StoryRow } from '../../src/store/types.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { createLogger } from '../../src/util/logger.js';
+import { startFeedServer } from '../feed-server.js';
 import { silentClientLogger } from '../helpers/silent-logger.js';
 import { type SlackApiServer, type StoredMessage, startSlackApiServer } from '../slack-api-server.js';
 
@@ -548,5 +551,31 @@ describe('Slack faults', () => {
     expect(msg?.blocks).toBeUndefined();
     expect(msg?.text).toContain('US presses Meta');
     expect(msg?.text).toContain('https://example.org/times/');
+  });
+
+  it('a feed the poller disables is told to the admins privately, never in the alert channel', async () => {
+    const feeds = await startFeedServer();
+    feeds.route('/gone', { status: 410, body: 'gone' });
+    const config = { ...ctx.config, feeds: [{ url: `${feeds.url}/gone` }] };
+    ctx.store.syncConfigFeeds([`${feeds.url}/gone`], iso());
+    const report = await pollOnce({
+      store: ctx.store,
+      matcher: ctx.matcher,
+      config,
+      clock,
+      alertChannel: 'C0T',
+    });
+    await feeds.close();
+    expect(report.disabled).toEqual([
+      { feedId: expect.any(Number), url: `${feeds.url}/gone`, reason: 'gone (HTTP 410)' },
+    ]);
+    const logger = createLogger('silent', { write: () => {} });
+    for (const feed of report.disabled)
+      notifyFeedDisabled({ admins: ['U0ADMIN'], store: ctx.store, clock, logger }, feed);
+    await deliverer().drain();
+    expect(slack.messages('D0ADMIN').map((m) => m.text)).toEqual([
+      expect.stringMatching(/disabled feed \d+ \(http:\/\/127\.0\.0\.1:\d+\/gone\): gone \(HTTP 410\)/),
+    ]);
+    expect(slack.messages('C0T')).toHaveLength(0);
   });
 });
