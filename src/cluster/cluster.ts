@@ -59,12 +59,19 @@ export function itemTerms(
  * story whose terms grew as outlets were added.
  */
 export function overlap(a: string[], b: string[]): number {
-  if (a.length === 0 || b.length === 0) return 0;
+  return sharedTerms(a, b) / Math.max(1, Math.min(a.length, b.length));
+}
+
+/** How many terms of `a` are in `b`. */
+export function sharedTerms(a: string[], b: string[]): number {
   const set = new Set(b);
   let shared = 0;
   for (const t of a) if (set.has(t)) shared++;
-  return shared / Math.min(a.length, b.length);
+  return shared;
 }
+
+/** One word in common is chance ("questions", "deal"); a story needs at least this many. */
+export const MIN_SHARED_TERMS = 2;
 
 export function chooseStory(
   item: ClusterCandidate,
@@ -87,6 +94,7 @@ export function chooseStory(
         ? 1
         : s.labs.filter((l) => labsA.has(l)).length / Math.max(item.labs.length, s.labs.length);
     if (labAgreement === 0) continue;
+    if (sharedTerms(item.terms.all, s.terms) < MIN_SHARED_TERMS) continue;
     // The headline alone may say it better than the whole lead ("presses Meta to join review").
     const similarity = Math.max(overlap(item.terms.all, s.terms), overlap(item.terms.title, s.terms));
     const score = similarity * (0.85 + 0.15 * labAgreement);

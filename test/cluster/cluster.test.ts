@@ -60,3 +60,11 @@ describe('story clustering', () => {
     expect(chooseStory(item('FTC widens Meta chatbot ads inquiry'), [story(), ftc])?.storyId).toBe(2);
   });
 });
+
+describe('story clustering: chance overlaps', () => {
+  it('one word in common is not the same story, even for a short headline', () => {
+    // "questions" alone would be a quarter of this headline's words.
+    const s = story({ terms: itemTerms('Senators send Meta questions on chatbots', '', ['Meta']).all });
+    expect(chooseStory(item('Meta answers investor questions'), [s])).toBeNull();
+  });
+});
