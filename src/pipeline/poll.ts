@@ -18,6 +18,7 @@ import type { MatchResult } from '../match/types.js';
 import { describeStoreError, type SqliteStore } from '../store/sqlite-store.js';
 import type { FeedRow, StoryRow } from '../store/types.js';
 import { summarise } from '../summarise/summarise.js';
+import { splitSentences } from '../text/sentences.js';
 import type { Clock } from '../util/clock.js';
 import { routeStory } from './route.js';
 
@@ -363,12 +364,19 @@ function eventTime(item: FeedItem, nowMs: number): number {
 }
 
 /**
- * The entities an item is about: those in its headline when the headline names any, else all it
- * mentions. A story about Meta that lists the five labs that signed is still a story about Meta.
+ * The entities an item is about: those in its headline when the headline names any, else those in
+ * the first two sentences of its summary, else all it mentions. A story about Meta that lists the
+ * five labs that signed, or recalls last week's directive in its third sentence, is still a story
+ * about Meta and the review.
  */
-function focus(match: MatchResult, ids: string[]): string[] {
-  const inTitle = ids.filter((id) => match.evidence.some((e) => e.entity === id && e.field === 'title'));
-  return inTitle.length ? inTitle : ids;
+function focus(match: MatchResult, ids: string[], summary: string): string[] {
+  const named = (field: 'title' | 'summary', before = Number.POSITIVE_INFINITY) =>
+    ids.filter((id) => match.evidence.some((e) => e.entity === id && e.field === field && e.start < before));
+  const inTitle = named('title');
+  if (inTitle.length) return inTitle;
+  const leadEnd = splitSentences(summary).slice(0, 2).at(-1)?.end ?? summary.length;
+  const inLead = named('summary', leadEnd);
+  return inLead.length ? inLead : ids;
 }
 
 /**
@@ -457,8 +465,8 @@ function processItem(
   const names = match.evidence.filter((e) => e.kind !== 'topic').map((e) => e.text);
   const terms = itemTerms(item.title, item.summary, names);
   const eventAt = iso(eventMs);
-  const labs = focus(match, match.labs);
-  const programs = focus(match, match.programs);
+  const labs = focus(match, match.labs, item.summary);
+  const programs = focus(match, match.programs, item.summary);
   const change = detectRosterChange({ title: item.title, summary: item.summary }, match);
   // A change of status ("Meta signs…") is news of its own: it joins only a story that already
   // reports the same change, never the story of the request that preceded it.

@@ -160,4 +160,29 @@ describe('poll cycle: clustering and dedupe', () => {
     expect((await pollOnce({ store, matcher, config, clock })).feeds).toBe(1);
     store.close();
   });
+
+  it('a story is tagged with what its headline and lead are about, not with background in later sentences', async () => {
+    server.route('/background', {
+      headers: { 'content-type': 'application/rss+xml' },
+      body: rss('Background', [
+        {
+          title: 'U.S. presses Meta to join the voluntary AI review',
+          description:
+            'Officials asked Meta to let the Center for AI Standards and Innovation test its models. Meta says it hopes to sign soon. ' +
+            'The request follows the June 12 directive that made Anthropic switch off Fable 5.',
+          guid: 'bg-1',
+          pubDate: '2026-06-24T10:00:00Z',
+        },
+      ]),
+    });
+    const store = SqliteStore.open(':memory:');
+    const clock = new ManualClock(Date.parse('2026-06-25T12:00:00Z'));
+    const config = configFor([{ url: `${server.url}/background` }]);
+    store.syncConfigFeeds([`${server.url}/background`], '2026-06-25T12:00:00Z');
+    await pollOnce({ store, matcher, config, clock });
+    const [story] = store.latestStories(5);
+    expect(story?.labs).toEqual(['meta']);
+    expect(story?.programs).toEqual(['caisi']);
+    store.close();
+  });
 });
