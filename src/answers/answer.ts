@@ -8,7 +8,6 @@ import {
   findLab,
   findProgram,
   joinablePrograms,
-  labById,
   membership,
   programById,
   rosterLine,
@@ -180,5 +179,3 @@ export function historyAnswer(r: Roster, lab: Lab, entries: AuditEntry[]): Answe
     ],
   };
 }
-
-export { labById };
