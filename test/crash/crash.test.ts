@@ -10,18 +10,10 @@
  *
  * CAISI_CRASH_SEED=<n> replays another sequence of kills.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FeedServer, startFeedServer } from '../feed-server.js';
-import { type AppProcess, BOT_TOKEN, ROOT, SIGNING_SECRET, spawnApp } from '../helpers/app-process.js';
-import {
-  type Hold,
-  type SlackApiServer,
-  type StoredMessage,
-  startSlackApiServer,
-} from '../slack-api-server.js';
+import type { FeedServer } from '../feed-server.js';
+import { type ChildHarness, startChildHarness } from '../helpers/app-process.js';
+import type { Hold, SlackApiServer, StoredMessage } from '../slack-api-server.js';
 import { CORPUS, type CorpusItem, OUTLETS } from './corpus.js';
 import { expectedStories, Publisher, type SlowAnswer, seededRandom } from './support.js';
 
@@ -47,46 +39,19 @@ async function within(event: Promise<unknown>, ms: number): Promise<boolean> {
 }
 
 describe(`crash consistency: SIGKILL at ${KILLS} seeded random moments (seed ${SEED})`, () => {
+  let h: ChildHarness;
   let slack: SlackApiServer;
   let feeds: FeedServer;
-  let dir: string;
-  const apps: AppProcess[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(path.join(ROOT, 'dist', 'src', 'cli.js'))) throw new Error('run `npm run build` first');
-    slack = await startSlackApiServer({
-      token: BOT_TOKEN,
-      // Public, not joined yet: the app joins before its first post so it can read history later.
-      channels: { [CHANNEL]: { name: 'ai-policy', is_member: false } },
-    });
-    feeds = await startFeedServer();
-    dir = mkdtempSync(path.join(tmpdir(), 'caisi-crash-'));
+    h = await startChildHarness({ channel: CHANNEL, prefix: 'crash' });
+    ({ slack, feeds } = h);
   });
+  afterAll(() => h?.close());
 
-  afterAll(async () => {
-    for (const a of apps) await a.kill('SIGKILL');
-    await slack?.close();
-    await feeds?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  const start = () => {
-    const a = spawnApp({
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      CAISI_DB: path.join(dir, 'caisi.db'),
-      CAISI_FEEDS: OUTLETS.map((o) => feeds.urlFor(o.path)).join(','),
-      CAISI_CHANNEL: CHANNEL,
-      CAISI_POLL_SECONDS: '1',
-      LOG_LEVEL: 'info',
-    });
-    apps.push(a);
-    return a;
-  };
-  const topLevel = () => slack.messages(CHANNEL).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
+  const start = () =>
+    h.start({ CAISI_FEEDS: OUTLETS.map((o) => feeds.urlFor(o.path)).join(','), LOG_LEVEL: 'info' });
+  const topLevel = () => h.topLevel();
   const shown = (m: StoredMessage | undefined) => `${m?.text ?? ''}\n${JSON.stringify(m?.blocks ?? [])}`;
 
   it('every story is in the channel exactly once, naming every outlet, after kill -9 again and again', async () => {

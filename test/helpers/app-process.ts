@@ -7,13 +7,21 @@
  *   with its JSON log lines captured and waitable.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../src/config/config-file.js';
 import { type Context, createContext } from '../../src/context.js';
 import { createSlackApp, type Health, type SlackApp } from '../../src/slack/run.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { createLogger } from '../../src/util/logger.js';
-import { type SlackApiServer, type SlackApiServerOptions, startSlackApiServer } from '../slack-api-server.js';
+import { type FeedServer, startFeedServer } from '../feed-server.js';
+import {
+  type SlackApiServer,
+  type SlackApiServerOptions,
+  type StoredMessage,
+  startSlackApiServer,
+} from '../slack-api-server.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const BIN = path.join(ROOT, 'bin', 'caisi-watch.js');
@@ -207,6 +215,61 @@ export function spawnApp(env: Record<string, string>, args: string[] = ['start']
     kill: async (signal: NodeJS.Signals = 'SIGTERM') => {
       if (!exitedYet) child.kill(signal);
       return exited;
+    },
+  };
+}
+
+// ------------------------------------------------------------------ child-process harness
+
+/** A Slack API server, a feed server and a temp folder, for tests that run the app as a child. */
+export interface ChildHarness {
+  slack: SlackApiServer;
+  feeds: FeedServer;
+  dir: string;
+  /** Start the app in HTTP mode against both servers; `env` adds to or overrides the defaults. */
+  start(env?: Record<string, string>): AppProcess;
+  /** The channel's top-level messages (thread replies left out). */
+  topLevel(channel?: string): StoredMessage[];
+  /** Kill every app started, close both servers, remove the folder. */
+  close(): Promise<void>;
+}
+
+export async function startChildHarness(o: { channel: string; prefix: string }): Promise<ChildHarness> {
+  if (!existsSync(path.join(ROOT, 'dist', 'src', 'cli.js'))) throw new Error('run `npm run build` first');
+  const slack = await startSlackApiServer({
+    token: BOT_TOKEN,
+    // A public channel the bot has not joined: it may post (chat:write.public) but must join to read history.
+    channels: { [o.channel]: { name: 'ai-policy', is_member: false } },
+  });
+  const feeds = await startFeedServer();
+  const dir = mkdtempSync(path.join(tmpdir(), `caisi-${o.prefix}-`));
+  const apps: AppProcess[] = [];
+  return {
+    slack,
+    feeds,
+    dir,
+    start(env = {}) {
+      const app = spawnApp({
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: slack.apiUrl,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        CAISI_DB: path.join(dir, 'caisi.db'),
+        CAISI_CHANNEL: o.channel,
+        CAISI_POLL_SECONDS: '1',
+        ...env,
+      });
+      apps.push(app);
+      return app;
+    },
+    topLevel: (channel = o.channel) =>
+      slack.messages(channel).filter((m) => !m.thread_ts || m.thread_ts === m.ts),
+    async close() {
+      for (const a of apps) await a.kill('SIGKILL');
+      await slack.close();
+      await feeds.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

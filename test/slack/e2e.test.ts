@@ -10,15 +10,13 @@
  *  5. SIGTERM stops it cleanly (exit 0); no token or signing secret appears in any log.
  * Needs `npm run build` first (npm test runs it).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FeedServer, startFeedServer } from '../feed-server.js';
-import { type AppProcess, BOT_TOKEN, ROOT, SIGNING_SECRET, spawnApp } from '../helpers/app-process.js';
+import type { FeedServer } from '../feed-server.js';
+import { BOT_TOKEN, type ChildHarness, SIGNING_SECRET, startChildHarness } from '../helpers/app-process.js';
 import { rss, SEED_ITEMS, type TestItem } from '../helpers/rss.js';
 import { sendSlashCommand } from '../signed-request.js';
-import { type SlackApiServer, startSlackApiServer } from '../slack-api-server.js';
+import type { SlackApiServer } from '../slack-api-server.js';
 
 const CHANNEL = 'C0ALERTS';
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
@@ -39,51 +37,27 @@ const NEW_STORY: TestItem = {
 };
 
 describe('end to end: feeds → app (child process) → Slack', () => {
+  let h: ChildHarness;
   let slack: SlackApiServer;
   let feeds: FeedServer;
   let dir: string;
-  const apps: AppProcess[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(path.join(ROOT, 'dist', 'src', 'cli.js'))) throw new Error('run `npm run build` first');
-    slack = await startSlackApiServer({
-      token: BOT_TOKEN,
-      // A public channel the bot has not joined: it may post (chat:write.public) but not read history.
-      channels: { [CHANNEL]: { name: 'ai-policy', is_member: false } },
-    });
-    feeds = await startFeedServer();
-    dir = mkdtempSync(path.join(tmpdir(), 'caisi-e2e-'));
+    h = await startChildHarness({ channel: CHANNEL, prefix: 'e2e' });
+    ({ slack, feeds, dir } = h);
   });
+  afterAll(() => h?.close());
 
-  afterAll(async () => {
-    for (const a of apps) await a.kill('SIGKILL');
-    await slack?.close();
-    await feeds?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  const env = (over: Record<string, string> = {}) => ({
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    CAISI_DB: path.join(dir, 'caisi.db'),
-    CAISI_FEEDS: `${feeds.urlFor('/times.xml')},${feeds.urlFor('/explainer.xml')}`,
-    CAISI_CHANNEL: CHANNEL,
-    CAISI_POLL_SECONDS: '1',
-    CAISI_ADMINS: 'U0ADMIN',
-    LOG_LEVEL: 'debug',
-    ...over,
-  });
   const serve = (p: string, title: string, items: TestItem[]) =>
     feeds.route(p, { headers: { 'content-type': 'application/rss+xml' }, body: rss(title, items) });
-  const topLevel = () => slack.messages(CHANNEL).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
-  const start = (over: Record<string, string> = {}) => {
-    const a = spawnApp(env(over));
-    apps.push(a);
-    return a;
-  };
+  const topLevel = () => h.topLevel();
+  const start = (over: Record<string, string> = {}) =>
+    h.start({
+      CAISI_FEEDS: `${feeds.urlFor('/times.xml')},${feeds.urlFor('/explainer.xml')}`,
+      CAISI_ADMINS: 'U0ADMIN',
+      LOG_LEVEL: 'debug',
+      ...over,
+    });
 
   it('posts once, updates for a second outlet, survives kill -9 mid-post, stops cleanly', async () => {
     serve('/times.xml', 'The New York Times', [recent(0, 2)]);
