@@ -4,14 +4,7 @@
  */
 
 import { LookupError } from './answers/answer.js';
-import {
-  demoCommand,
-  pollCommand,
-  recentCommand,
-  rosterCommand,
-  statusCommand,
-  timelineCommand,
-} from './cli/commands.js';
+import { demoCommand, lookupCommand, pollCommand } from './cli/commands.js';
 import { type CliIO, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIO, UserError } from './cli/io.js';
 import { matchCommand } from './cli/match-command.js';
 import { parseCommand } from './cli/parse-command.js';
@@ -31,6 +24,7 @@ Usage: caisi-watch <command> [options]
   roster [program]                  who has signed what
   timeline [lab|program]            dated events with sources
   recent [lab] [n]                  latest matched stories in the store
+  history <lab>                     roster changes made in Slack: who, when, old → new, source
   start                             run the bot (Slack when tokens are set, else local mode)
   help                              this text
 
@@ -50,13 +44,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       case 'poll':
         return await pollCommand(args, io);
       case 'status':
-        return await statusCommand(args, io);
       case 'roster':
-        return await rosterCommand(args, io);
       case 'timeline':
-        return await timelineCommand(args, io);
       case 'recent':
-        return await recentCommand(args, io);
+      case 'history':
+        return await lookupCommand(command, args, io);
       case 'start': {
         const { startCommand } = await import('./main.js');
         return await startCommand(args, io);

@@ -1,7 +1,8 @@
 /** "Share in channel": run the same lookup again and post it for everyone via response_url. */
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { LookupError } from '../../src/answers/answer.js';
-import { lookup, sharedReply, tokenize } from '../../src/slack/command.js';
+import { lookup } from '../../src/answers/lookup.js';
+import { sharedReply, tokenize } from '../../src/slack/command.js';
 import type { SlackDeps } from '../../src/slack/deps.js';
 
 export const shareAnswer =

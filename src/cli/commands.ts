@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { recentAnswer, resolveLab, rosterAnswer, statusAnswer, timelineAnswer } from '../answers/answer.js';
+import { resolveLab } from '../answers/answer.js';
+import { lookup, parseRecentArgs } from '../answers/lookup.js';
 import { demoConfigPath } from '../config/config-file.js';
 import { type Context, createContext, DEFAULT_DB, dbExists } from '../context.js';
 import { type PollReport, pollOnce } from '../pipeline/poll.js';
@@ -48,79 +49,30 @@ function withLookupContext<T>(
   }
 }
 
-export async function statusCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseFlags('status', args, {
+/**
+ * `status <lab>`, `roster [program]`, `timeline [lab|program]`, `recent [lab] [n]`, `history <lab>`:
+ * the same answers as `/caisi`, as text (or `--json`).
+ */
+export async function lookupCommand(sub: string, args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseFlags(sub, args, {
     db: { type: 'string' },
     json: { type: 'boolean' },
   });
-  const query = positionals.join(' ').trim();
-  if (!query)
-    throw new UserError(
-      `status: which lab? Usage: caisi-watch status <lab> (known: ${loadRoster()
-        .labs.map((l) => l.id)
-        .join(', ')})`,
-    );
   withLookupContext(io, values.db, (r, store) => {
-    const lab = resolveLab(r, query);
-    const latest = store?.latestStories(3, lab.id) ?? [];
-    const answer = statusAnswer(r, query, latest, new Date(systemClock.now()));
+    const deps = { roster: () => r, clock: systemClock, store };
+    if (sub === 'recent' && values.json) {
+      // Stories as alerts, the same shape as `demo --json`.
+      const { lab, n } = parseRecentArgs(positionals);
+      const found = lab ? resolveLab(r, lab) : undefined;
+      io.stdout(
+        `${JSON.stringify((store?.latestStories(n, found?.id) ?? []).map((s) => alertJson(r, s)))}\n`,
+      );
+      return;
+    }
+    const answer = lookup([sub, ...positionals], deps);
     io.stdout(values.json ? `${JSON.stringify(answer)}\n` : renderAnswerText(answer));
   });
   return EXIT_OK;
-}
-
-export async function rosterCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseFlags('roster', args, {
-    db: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  withLookupContext(io, values.db, (r) => {
-    const answer = rosterAnswer(r, positionals.join(' ').trim() || undefined);
-    io.stdout(values.json ? `${JSON.stringify(answer)}\n` : renderAnswerText(answer));
-  });
-  return EXIT_OK;
-}
-
-export async function timelineCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseFlags('timeline', args, {
-    db: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  withLookupContext(io, values.db, (r) => {
-    const answer = timelineAnswer(r, positionals.join(' ').trim() || undefined);
-    io.stdout(values.json ? `${JSON.stringify(answer)}\n` : renderAnswerText(answer));
-  });
-  return EXIT_OK;
-}
-
-export async function recentCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseFlags('recent', args, {
-    db: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  const { lab, n } = parseRecentArgs(positionals);
-  withLookupContext(io, values.db, (r, store) => {
-    const found = lab ? resolveLab(r, lab) : undefined;
-    const stories = store?.latestStories(n, found?.id) ?? [];
-    io.stdout(
-      values.json
-        ? `${JSON.stringify(stories.map((s) => alertJson(r, s)))}\n`
-        : renderAnswerText(recentAnswer(stories, found?.name)),
-    );
-  });
-  return EXIT_OK;
-}
-
-/** `recent [lab] [n]`: a trailing number is the count (1–50, default 5). */
-export function parseRecentArgs(words: string[]): { lab: string | undefined; n: number } {
-  const rest = [...words];
-  let n = 5;
-  const last = rest[rest.length - 1];
-  if (last && /^\d+$/.test(last)) {
-    n = Number(rest.pop());
-    if (n < 1 || n > 50) throw new UserError('recent: the count must be between 1 and 50');
-  }
-  return { lab: rest.join(' ').trim() || undefined, n };
 }
 
 function printAlerts(r: Roster, stories: StoryRow[], io: CliIO, json: boolean): void {

@@ -2,20 +2,8 @@
  * `/caisi …`: parse the text after the command, do what it asks through src/, and say the answer.
  * No Slack I/O here: the handler acks or responds with what this returns.
  */
-import {
-  type Answer,
-  historyAnswer,
-  knownLabs,
-  knownPrograms,
-  LookupError,
-  recentAnswer,
-  resolveLab,
-  rosterAnswer,
-  statusAnswer,
-  timelineAnswer,
-} from '../answers/answer.js';
-import { parseRecentArgs } from '../cli/commands.js';
-import { UserError } from '../cli/io.js';
+import { type Answer, knownPrograms, LookupError, resolveLab } from '../answers/answer.js';
+import { LOOKUPS, lookup } from '../answers/lookup.js';
 import type { Config } from '../config/config-file.js';
 import type { Block } from '../render/alert.js';
 import { SHARE_ACTION } from '../render/alert.js';
@@ -108,39 +96,6 @@ export function sharedReply(answer: Answer, userId: string): CommandReply {
   return { response_type: 'in_channel', text: answerFallback(answer), blocks, replace_original: false };
 }
 
-const LOOKUPS = new Set(['status', 'roster', 'timeline', 'recent', 'history']);
-
-/** Run a lookup subcommand and return its answer (also used again by the share button). */
-export function lookup(words: string[], deps: Pick<CommandDeps, 'store' | 'roster' | 'clock'>): Answer {
-  const [sub = '', ...rest] = words;
-  const r = deps.roster();
-  const arg = rest.join(' ').trim();
-  switch (sub.toLowerCase()) {
-    case 'status': {
-      if (!arg) throw new LookupError(`Which lab? Try \`/caisi status meta\`. Known labs: ${knownLabs(r)}.`);
-      const lab = resolveLab(r, arg);
-      return statusAnswer(r, arg, deps.store.latestStories(3, lab.id), new Date(deps.clock.now()));
-    }
-    case 'roster':
-      return rosterAnswer(r, arg || undefined);
-    case 'timeline':
-      return timelineAnswer(r, arg || undefined);
-    case 'recent': {
-      const { lab, n } = parseRecentArgs(rest);
-      const found = lab ? resolveLab(r, lab) : undefined;
-      return recentAnswer(deps.store.latestStories(n, found?.id), found?.name);
-    }
-    case 'history': {
-      if (!arg)
-        throw new LookupError(`Whose history? Try \`/caisi history meta\`. Known labs: ${knownLabs(r)}.`);
-      const lab = resolveLab(r, arg);
-      return historyAnswer(r, lab, deps.store.auditLog(lab.id));
-    }
-    default:
-      throw new LookupError(`Unknown lookup "${sub}".`);
-  }
-}
-
 export async function runCaisiCommand(req: CommandRequest, deps: CommandDeps): Promise<CommandReply> {
   const words = tokenize(req.text.slice(0, 2000));
   const sub = (words[0] ?? 'help').toLowerCase();
@@ -162,8 +117,7 @@ export async function runCaisiCommand(req: CommandRequest, deps: CommandDeps): P
     }
     return say(`Unknown command "${truncate(sub, 40)}". Try \`/caisi help\`.`);
   } catch (err) {
-    if (err instanceof LookupError || err instanceof UserError)
-      return say(err.message.replace(/^recent: /, ''));
+    if (err instanceof LookupError) return say(err.message);
     throw err;
   }
 }

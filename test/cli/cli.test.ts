@@ -180,6 +180,19 @@ describe('recent', () => {
   });
 });
 
+describe('history', () => {
+  it('with no roster edits says the roster is as the sources give it; no lab is a usage error', async () => {
+    const r = await runCli(['history', 'meta'], { env: { CAISI_DB: path.join(tmp, 'none.db') } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Roster history: Meta/);
+    expect(r.stdout).toMatch(/No changes recorded/);
+    const bad = await runCli(['history']);
+    expect(bad.code).toBe(2);
+    oneLine(bad.stderr);
+    expect(bad.stderr).toMatch(/Whose history\?/);
+  });
+});
+
 describe('start', () => {
   it('a malformed token is one line per problem, never echoing the value, and exit 2', async () => {
     const r = await runCli(['start'], {
