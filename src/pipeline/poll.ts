@@ -16,7 +16,7 @@ import type { Matcher } from '../match/matcher.js';
 import { detectRosterChange, type ProposedChange } from '../match/roster-change.js';
 import type { MatchResult } from '../match/types.js';
 import { describeStoreError, type SqliteStore } from '../store/sqlite-store.js';
-import type { FeedRow, StoryRow } from '../store/types.js';
+import type { FeedRow, StoryRow, Subscription } from '../store/types.js';
 import { summarise } from '../summarise/summarise.js';
 import { splitSentences } from '../text/sentences.js';
 import type { Clock } from '../util/clock.js';
@@ -249,8 +249,14 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
   const writePoll = (): void => {
     for (const { id, ...r } of unchanged) store.recordFetchSuccess(id, r);
     const stories = new StoryCandidates(store);
+    // Subscriptions cannot change inside this transaction: read them once, when first needed.
+    let subs: Subscription[] | undefined;
+    const subscriptions = () => {
+      subs ??= store.subscriptions();
+      return subs;
+    };
     for (const { feed, item, outlet } of queue) {
-      const r = processItem(feed, item, outlet, nowMs, deps, stories);
+      const r = processItem(feed, item, outlet, nowMs, deps, stories, subscriptions);
       if (!r) continue;
       report.newItems++;
       if (!r.event) continue;
@@ -441,6 +447,7 @@ function processItem(
   nowMs: number,
   deps: PollDeps,
   stories: StoryCandidates,
+  subscriptions: () => Subscription[],
 ): { event: StoryEvent | null } | null {
   const { store, matcher, config } = deps;
   const now = iso(nowMs);
@@ -525,7 +532,7 @@ function processItem(
   }
   store.markSeen(feed.id, seen, { now, alert: true, storyId: event.story.id });
   if (change) proposeRosterChange(event, change, deps, now);
-  enqueueDeliveries(event, deps, now);
+  enqueueDeliveries(event, subscriptions(), deps, now);
   return { event };
 }
 
@@ -552,10 +559,10 @@ function proposeRosterChange(event: StoryEvent, change: ProposedChange, deps: Po
  * channel that has (or will have) its alert. The message is rendered when sent, from the story as
  * it is then, so a queued alert already names every source.
  */
-function enqueueDeliveries(event: StoryEvent, deps: PollDeps, now: string): void {
+function enqueueDeliveries(event: StoryEvent, subs: Subscription[], deps: PollDeps, now: string): void {
   const { store } = deps;
   const story = event.story;
-  const channels = routeStory(story, store.subscriptions(), deps.alertChannel ?? null, event.item);
+  const channels = routeStory(story, subs, deps.alertChannel ?? null, event.item);
   for (const channel of channels) {
     const alert = store.sentAlert(story.id, channel);
     if (!alert) {
