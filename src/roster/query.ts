@@ -20,16 +20,6 @@ const core = (s: string) =>
     .filter((w) => w && !FILLER.has(w))
     .join(' ');
 
-/** Extra short names people type that are not news aliases. */
-const NICKNAMES: Record<string, string[]> = {
-  'google-deepmind': ['google', 'deepmind', 'gdm', 'google deepmind', 'alphabet'],
-  meta: ['meta', 'facebook', 'fb', 'meta platforms'],
-  openai: ['openai', 'open ai', 'oai'],
-  xai: ['xai', 'x ai', 'x.ai'],
-  anthropic: ['anthropic'],
-  microsoft: ['microsoft', 'msft', 'ms'],
-};
-
 const aliasText = (a: Lab['aliases'][number]) => (typeof a === 'string' ? a : a.text);
 
 /** Find a lab by id, name, alias or nickname, forgiving case, punctuation and company suffixes. */
@@ -41,7 +31,7 @@ export function findLab(roster: Roster, query: string): Lab | undefined {
     lab.id.replace(/-/g, ' '),
     lab.name,
     ...lab.aliases.filter((a) => typeof a === 'string' || !a.weak).map(aliasText),
-    ...(NICKNAMES[lab.id] ?? []),
+    ...lab.nicknames,
   ];
   for (const lab of roster.labs) if (names(lab).some((n) => squash(n) === q)) return lab;
   for (const lab of roster.labs) if (qc && names(lab).some((n) => core(n) === qc)) return lab;

@@ -39,6 +39,8 @@ export const labSchema = z.object({
   name: z.string().min(1),
   country: z.string().default('US'),
   aliases: z.array(aliasSchema).default([]),
+  /** Short names people type in lookups (`gdm`, `fb`), never matched in the news. */
+  nicknames: z.array(z.string().min(1)).default([]),
   people: z.array(z.object({ name: z.string(), role: z.string() })).default([]),
 });
 

@@ -457,6 +457,7 @@ export function syntheticRoster(seed: Roster, labs = 1000): Roster {
         name: `${name} Labs`,
         country: 'US',
         people: [],
+        nicknames: [],
         aliases: [
           name,
           `${name} AI`,
