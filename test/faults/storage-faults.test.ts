@@ -4,8 +4,9 @@
  * one clear log line and a retry that loses nothing. The store stays bounded: seen items past the
  * retention period are pruned; stories, roster edits and the audit log are kept.
  *
- * The tests run as root, which chmod does not stop. Read-only is therefore made real by running the
- * process that opens the file as an unprivileged user (uid 65534) when we are root; a full disk is a
+ * The tests run as root, which chmod does not stop. Read-only is therefore made real, when we are
+ * root, by a read-only bind mount of the file or folder in a private mount namespace (so it works
+ * wherever the checkout is, whoever may read it); a full disk is a
  * real 48 KB tmpfs in a private mount namespace when `unshare` is allowed, and SQLite's own page limit
  * (PRAGMA max_page_count, which fails writes with SQLITE_FULL exactly as a full disk does) otherwise
  * and for the in-process retry test.
@@ -38,8 +39,6 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'caisi-storage-'));
 chmodSync(tmp, 0o755);
 const DIST_STORE = path.join(ROOT, 'dist', 'src', 'store', 'sqlite-store.js');
 const IS_ROOT = process.getuid?.() === 0;
-/** Run a child as a user that file permissions apply to. */
-const UNPRIVILEGED = IS_ROOT ? { uid: 65534, gid: 65534 } : {};
 
 let server: FeedServer;
 const children = new Set<ChildProcess>();
@@ -75,16 +74,29 @@ function expectStoreError(err: unknown, code: StoreError['code'], message: RegEx
   return e;
 }
 
+/**
+ * Run node with `args`, with `readOnly` (a file or folder) read-only even to root: a read-only bind
+ * mount in a private mount namespace. Without root, chmod has already made it read-only.
+ */
+function spawnNode(args: string[], env: Record<string, string | undefined>, readOnly?: string) {
+  const opts = { cwd: ROOT, encoding: 'utf8' as const };
+  if (!readOnly || !IS_ROOT) return spawnSync(process.execPath, args, { ...opts, env });
+  const script = 'mount --bind "$RO" "$RO" && mount -o remount,bind,ro "$RO" && exec "$NODE" "$@"';
+  return spawnSync('unshare', ['-rm', 'sh', '-c', script, 'sh', ...args], {
+    ...opts,
+    env: { ...env, RO: readOnly, NODE: process.execPath },
+  });
+}
+
 /** `caisi-watch poll --once` on this database: exactly one line on stderr, exit code 2. */
-async function expectCliOneLine(db: string, message: RegExp, spawnOpts: { uid?: number; gid?: number } = {}) {
+async function expectCliOneLine(db: string, message: RegExp, readOnly?: string) {
   const env = { CAISI_DB: db, CAISI_FEEDS: server.urlFor('/good.xml') };
-  const r = spawnOpts.uid
-    ? spawnSync(process.execPath, [path.join(ROOT, 'bin', 'caisi-watch.js'), 'poll', '--once'], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH, NODE_ENV: 'test', ...env },
-        encoding: 'utf8',
-        ...spawnOpts,
-      })
+  const r = readOnly
+    ? spawnNode(
+        [path.join(ROOT, 'bin', 'caisi-watch.js'), 'poll', '--once'],
+        { PATH: process.env.PATH, NODE_ENV: 'test', ...env },
+        readOnly,
+      )
     : null;
   const result = r
     ? { code: r.status, stdout: r.stdout, stderr: r.stderr }
@@ -98,18 +110,13 @@ async function expectCliOneLine(db: string, message: RegExp, spawnOpts: { uid?: 
   expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
 }
 
-/** Open the store in a child process running as `who`; the StoreError it got, as JSON. */
-function openAsChild(file: string, who: { uid?: number; gid?: number }) {
+/** Open the store in a child process with `readOnly` made read-only; the StoreError it got, as JSON. */
+function openAsChild(file: string, readOnly: string) {
   const script = `
-    const { SqliteStore } = await import(${JSON.stringify(DIST_STORE)});
+    const { SqliteStore } = await import(${'${JSON.stringify(DIST_STORE)}'});
     try { SqliteStore.open(process.env.DB).close(); console.log(JSON.stringify({ opened: true })); }
     catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })); }`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, DB: file },
-    encoding: 'utf8',
-    ...who,
-  });
+  const r = spawnNode(['--input-type=module', '-e', script], { PATH: process.env.PATH, DB: file }, readOnly);
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout.trim()) as { opened?: true; name?: string; code?: string; message?: string };
 }
@@ -193,30 +200,33 @@ describe('at start: one clear error, one line from the CLI, exit 2', () => {
     await expectCliOneLine(file, /is corrupt/);
   });
 
-  it('read-only: a file and folder the bot may not write', async () => {
+  it.skipIf(IS_ROOT && !canUnshare)('read-only: a file and folder the bot may not write', async () => {
     const dir = fresh('ro-dir');
     mkdirSync(dir);
     const file = path.join(dir, 'caisi.db');
     makeDatabase(file);
     chmodSync(file, 0o444);
     chmodSync(dir, 0o555);
-    const got = openAsChild(file, UNPRIVILEGED);
+    const got = openAsChild(file, dir);
     expect(got).toMatchObject({ name: 'StoreError', code: 'read-only' });
     expect(got.message).toMatch(/is read-only; give the bot write access to it and its folder$/);
-    await expectCliOneLine(file, /is read-only/, UNPRIVILEGED);
+    await expectCliOneLine(file, /is read-only/, dir);
     chmodSync(dir, 0o755);
   });
 
-  it('read-only: a read-only file in a writable folder is refused at start, not at the first write', async () => {
-    const dir = fresh('ro-file');
-    mkdirSync(dir);
-    const file = path.join(dir, 'caisi.db');
-    makeDatabase(file);
-    chmodSync(file, 0o444);
-    chmodSync(dir, 0o777);
-    expect(openAsChild(file, UNPRIVILEGED)).toMatchObject({ name: 'StoreError', code: 'read-only' });
-    await expectCliOneLine(file, /is read-only/, UNPRIVILEGED);
-  });
+  it.skipIf(IS_ROOT && !canUnshare)(
+    'read-only: a read-only file in a writable folder is refused at start, not at the first write',
+    async () => {
+      const dir = fresh('ro-file');
+      mkdirSync(dir);
+      const file = path.join(dir, 'caisi.db');
+      makeDatabase(file);
+      chmodSync(file, 0o444);
+      chmodSync(dir, 0o777);
+      expect(openAsChild(file, file)).toMatchObject({ name: 'StoreError', code: 'read-only' });
+      await expectCliOneLine(file, /is read-only/, file);
+    },
+  );
 
   it.each(['exclusive', 'write'] as const)(
     'locked by another process (%s lock): refused within the busy timeout',
