@@ -3,7 +3,7 @@
  * Everything the bot must not forget across restarts lives here: feed state, seen items,
  * stories with their sources, the delivery outbox, subscriptions, roster edits and the audit log.
  */
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
@@ -41,6 +41,23 @@ const json = <T>(v: unknown, fallback: T): T => {
 };
 
 /** Turn SQLite's error codes into one sentence an operator can act on. */
+/**
+ * SQLite says only "unable to open database file" when a WAL database sits on a read-only disk or
+ * in a folder it may not write (it cannot make the -wal and -shm files beside it): ask the disk.
+ */
+function cannotWrite(code: string, file: string): boolean {
+  if (code !== 'SQLITE_CANTOPEN' || file === ':memory:') return false;
+  const writable = (p: string) => {
+    try {
+      accessSync(p, constants.W_OK);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'ENOENT';
+    }
+  };
+  return !writable(file) || !writable(path.dirname(path.resolve(file)));
+}
+
 export function describeStoreError(err: unknown, file: string): StoreError {
   const code = (err as { code?: string }).code ?? '';
   const msg = err instanceof Error ? err.message : String(err);
@@ -49,7 +66,7 @@ export function describeStoreError(err: unknown, file: string): StoreError {
       `database ${file} is corrupt or not a SQLite file; move it aside and restart`,
       'corrupt',
     );
-  if (code.startsWith('SQLITE_READONLY') || /readonly|read-only/i.test(msg))
+  if (code.startsWith('SQLITE_READONLY') || /readonly|read-only|EROFS/i.test(msg) || cannotWrite(code, file))
     return new StoreError(
       `database ${file} is read-only; give the bot write access to it and its folder`,
       'read-only',

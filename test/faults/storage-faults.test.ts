@@ -113,7 +113,7 @@ async function expectCliOneLine(db: string, message: RegExp, readOnly?: string) 
 /** Open the store in a child process with `readOnly` made read-only; the StoreError it got, as JSON. */
 function openAsChild(file: string, readOnly: string) {
   const script = `
-    const { SqliteStore } = await import(${'${JSON.stringify(DIST_STORE)}'});
+    const { SqliteStore } = await import(${JSON.stringify(DIST_STORE)});
     try { SqliteStore.open(process.env.DB).close(); console.log(JSON.stringify({ opened: true })); }
     catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })); }`;
   const r = spawnNode(['--input-type=module', '-e', script], { PATH: process.env.PATH, DB: file }, readOnly);
