@@ -2,6 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeBody } from '../feeds/charset.js';
+import { displayTitle } from '../feeds/display.js';
 import { DEFAULT_MAX_BYTES, FeedFetchError, fetchFeed, formatBytes } from '../feeds/fetch.js';
 import { NotAFeedError, parseFeedText } from '../feeds/parse.js';
 import type { ParsedFeed } from '../feeds/types.js';
@@ -93,14 +94,14 @@ function renderText(parsed: ParsedFeed): string {
   lines.push(`${n} item${n === 1 ? '' : 's'}`);
   for (const item of parsed.items) {
     lines.push('');
-    lines.push(`[${formatDate(item.published)}] ${item.title}`);
-    lines.push(`  ${item.link ?? '(no link)'}`);
+    lines.push(`[${formatDate(item.published)}] ${displayTitle(item)}`);
+    lines.push(`  ${item.outlet ? `${item.outlet} · ` : ''}${item.link ?? '(no link)'}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
 function renderJson(parsed: ParsedFeed): string {
-  // Exactly the documented contract, in this key order.
+  // Exactly the documented contract, in this key order. A missing title is null.
   const doc = {
     feed: { title: parsed.feed.title, link: parsed.feed.link },
     items: parsed.items.map((i) => ({
@@ -109,6 +110,8 @@ function renderJson(parsed: ParsedFeed): string {
       link: i.link,
       published: i.published,
       summary: i.summary,
+      outlet: i.outlet,
+      aggregator: i.aggregator,
     })),
   };
   return `${JSON.stringify(doc)}\n`;

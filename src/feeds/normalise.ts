@@ -5,6 +5,15 @@
  */
 import { createHash } from 'node:crypto';
 import { compile } from 'html-to-text';
+import {
+  aggregatorLead,
+  aggregatorLeadHtml,
+  detectAggregator,
+  outletName,
+  publisherUrlFromLink,
+  stripOutletSuffix,
+  stripWordPressFooter,
+} from './attribution.js';
 import type { FeedItem } from './types.js';
 
 /** A raw item as rss-parser returns it: loosely typed, fields may be missing or not strings. */
@@ -13,6 +22,8 @@ export type RawItem = Record<string, unknown>;
 export interface NormaliseContext {
   /** Absolute URL that relative item links are resolved against (feed link, else the fetched URL). */
   baseUrl?: string | null;
+  /** The feed's own title: a trailing " | <feed title>" is removed from headlines that carry it. */
+  feedTitle?: string | null;
 }
 
 export const MAX_SUMMARY_CHARS = 2000;
@@ -193,8 +204,10 @@ function sha256Hex(text: string): string {
 /** The fields of one item before identity is settled across the whole feed. */
 interface PreparedItem {
   guid: string | null;
-  title: string;
+  title: string | null;
   link: string | null;
+  outlet: string | null;
+  aggregator: string | null;
   published: string | null;
   summary: string;
   contentHash: string;
@@ -212,9 +225,42 @@ function pickSummarySource(raw: RawItem): string {
   return str(itunes?.summary) ?? '';
 }
 
-function prepare(raw: RawItem, base: string | null): PreparedItem {
+/** The first value of an xml2js field that rss-parser kept as an array (customFields keepArray). */
+function first(value: unknown): unknown {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The outlet an item names itself: RSS <source>Name</source> (Google News and other aggregators),
+ * Bing's <News:Source>, Atom <source><title>; whether such an element is there at all.
+ */
+function sourceElement(raw: RawItem): { present: boolean; name: string | null } {
+  const rss = first(raw['rss:source']);
+  const bing = first(raw['news:source']);
+  for (const value of [rss, bing]) {
+    if (value === undefined || value === null) continue;
+    let name = str(value);
+    if (name === null && typeof value === 'object') {
+      // Atom: <source><title>Outlet</title>…</source>
+      name = str(first((value as Record<string, unknown>).title));
+    }
+    const clean = name ? htmlToPlainText(name).slice(0, 120) : '';
+    return { present: true, name: clean === '' ? null : clean };
+  }
+  return { present: false, name: null };
+}
+
+/** The item's authors (dc:creator, author), so that a dc:publisher naming a person is not taken as the outlet. */
+function authorsOf(raw: RawItem): string[] {
+  return [raw.creator, raw['dc:creator'], raw.author]
+    .map((v) => str(first(v)))
+    .filter((v): v is string => !!v);
+}
+
+function prepare(raw: RawItem, base: string | null, feedTitle: string | null): PreparedItem {
   const rawTitle = truncateAtWord(htmlToPlainText(str(raw.title) ?? ''), MAX_TITLE_CHARS);
-  const summary = truncateAtWord(htmlToPlainText(pickSummarySource(raw)), MAX_SUMMARY_CHARS);
+  const summaryHtml = pickSummarySource(raw);
+  const rawSummary = truncateAtWord(htmlToPlainText(summaryHtml), MAX_SUMMARY_CHARS);
 
   let guid = (str(raw.guid) ?? str(raw.id) ?? str(raw['rdf:about']) ?? '').trim();
   if (guid.length > MAX_GUID_CHARS) guid = `guid-sha256:${sha256Hex(guid).slice(0, 32)}`;
@@ -223,6 +269,19 @@ function prepare(raw: RawItem, base: string | null): PreparedItem {
   // RSS guids are permalinks by default; use one when the item has no <link>.
   if (!link && guid !== '' && /^https?:\/\//i.test(guid)) link = canonicalLink(guid, base);
 
+  // Who published it, and did it come through an aggregator?
+  const source = sourceElement(raw);
+  const aggregator = detectAggregator(link, source.present, base);
+  const authors = authorsOf(raw);
+  const outlet =
+    source.name ??
+    outletName(str(first(raw['dc:source'])), authors) ??
+    outletName(str(first(raw['dc:publisher'])), authors);
+  // The publisher's own URL where the feed gives it: an aggregator's redirect that carries it
+  // (Bing's url=), or FeedBurner's original link.
+  const publisherUrl = publisherUrlFromLink(link) ?? str(first(raw['feedburner:origLink']));
+  if (publisherUrl) link = canonicalLink(publisherUrl, base) ?? link;
+
   // rss-parser's own `isoDate` is not used: it comes from `new Date(x)`, which accepts junk such as "2".
   let published: string | null = null;
   for (const key of ['pubDate', 'date', 'dc:date', 'published', 'updated']) {
@@ -230,10 +289,24 @@ function prepare(raw: RawItem, base: string | null): PreparedItem {
     if (published) break;
   }
 
-  const contentHash = sha256Hex(`${normaliseTitle(rawTitle)}\n${normaliseTitle(summary)}`).slice(0, 32);
-  // A headline is needed to show the item; fall back to the start of the summary.
-  const title = rawTitle !== '' ? rawTitle : summary !== '' ? truncateAtWord(summary, 120) : '(untitled)';
-  return { guid: guid === '' ? null : guid, title, link, published, summary, contentHash };
+  // Identity hashes the item as the feed wrote it, so cleaning rules can change without new ids.
+  const contentHash = sha256Hex(`${normaliseTitle(rawTitle)}\n${normaliseTitle(rawSummary)}`).slice(0, 32);
+  const title = rawTitle === '' ? null : stripOutletSuffix(rawTitle, [outlet ?? feedTitle]);
+  let summary = stripWordPressFooter(
+    htmlToPlainText(aggregator ? aggregatorLeadHtml(summaryHtml) : summaryHtml),
+  );
+  if (aggregator) summary = aggregatorLead(summary, title, outlet);
+  summary = truncateAtWord(summary, MAX_SUMMARY_CHARS);
+  return {
+    guid: guid === '' ? null : guid,
+    title,
+    link,
+    outlet,
+    aggregator,
+    published,
+    summary,
+    contentHash,
+  };
 }
 
 /** Resolve the base for relative links: the feed's own link (itself resolved), else the fetched URL. */
@@ -257,9 +330,10 @@ export function normaliseItem(raw: RawItem, ctx: NormaliseContext = {}): FeedIte
  */
 export function normaliseItems(raws: readonly unknown[], ctx: NormaliseContext = {}): FeedItem[] {
   const base = ctx.baseUrl ? canonicalLink(ctx.baseUrl) : null;
+  const feedTitle = ctx.feedTitle?.trim() || null;
   const prepared = raws
     .filter((r): r is RawItem => r !== null && typeof r === 'object' && !Array.isArray(r))
-    .map((raw) => prepare(raw, base));
+    .map((raw) => prepare(raw, base, feedTitle));
 
   const guidCounts = new Map<string, number>();
   for (const p of prepared) if (p.guid) guidCounts.set(p.guid, (guidCounts.get(p.guid) ?? 0) + 1);
@@ -279,7 +353,15 @@ export function normaliseItems(raws: readonly unknown[], ctx: NormaliseContext =
     }
     if (seen.has(id)) continue;
     seen.add(id);
-    out.push({ id, title: p.title, link: p.link, published: p.published, summary: p.summary });
+    out.push({
+      id,
+      title: p.title,
+      link: p.link,
+      published: p.published,
+      summary: p.summary,
+      outlet: p.outlet,
+      aggregator: p.aggregator,
+    });
   }
   return out;
 }

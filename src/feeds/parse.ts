@@ -85,7 +85,21 @@ type AtomEntry = Record<string, unknown>;
 
 function newParser(): Parser {
   // A parser per call: xml2js parsers are stateful.
-  const parser = new Parser({ defaultRSS: 2, xml2js: { strict: true } });
+  const parser = new Parser({
+    defaultRSS: 2,
+    xml2js: { strict: true },
+    // Publisher attribution (see attribution.ts). rss-parser drops <source> by default, and would
+    // keep only its text: keepArray keeps the element (its url attribute, Atom's <title>).
+    customFields: {
+      item: [
+        ['source', 'rss:source', { keepArray: true }],
+        ['News:Source', 'news:source'],
+        ['dc:source', 'dc:source'],
+        ['dc:publisher', 'dc:publisher'],
+        ['feedburner:origLink', 'feedburner:origLink'],
+      ],
+    },
+  });
   // rss-parser calls `new Date(x).toISOString()` on Atom <published>/<updated>, which throws on a
   // garbage date and would fail the whole feed, and turns junk such as "2" into 2001. Drop values
   // that are not plausible dates before it looks at them (the item then simply has no date), and hand
@@ -189,7 +203,10 @@ export async function parseFeedText(text: string, opts: ParseOptions = {}): Prom
   const feedLinkRaw = asString(raw.link);
   const base = resolveBase(feedLinkRaw, opts.baseUrl ?? null);
   const title = truncateAtWord(htmlToPlainText(asString(raw.title) ?? ''), 300);
-  const items = normaliseItems(Array.isArray(raw.items) ? raw.items : [], { baseUrl: base });
+  const items = normaliseItems(Array.isArray(raw.items) ? raw.items : [], {
+    baseUrl: base,
+    feedTitle: title,
+  });
   return {
     feed: {
       title,

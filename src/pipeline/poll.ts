@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { chooseStory, DEFAULT_CLUSTER_OPTIONS, itemTerms, type StorySignature } from '../cluster/cluster.js';
 import type { Config } from '../config/config-file.js';
+import { displayTitle } from '../feeds/display.js';
 import { FeedFetchError, fetchFeed } from '../feeds/fetch.js';
 import { normaliseTitle } from '../feeds/normalise.js';
 import { parseFeedText } from '../feeds/parse.js';
@@ -451,12 +452,14 @@ function processItem(
 ): { event: StoryEvent | null } | null {
   const { store, matcher, config } = deps;
   const now = iso(nowMs);
-  const titleKey = normaliseTitle(item.title);
+  // An item without a headline is shown (and compared) by the first words of its summary.
+  const title = displayTitle(item);
+  const titleKey = normaliseTitle(title);
   if (store.isSeen(feed.id, item.id, titleKey, item.link)) {
     store.touchSeen(feed.id, item.id, titleKey, item.link, now);
     return null;
   }
-  const match = matcher.match({ title: item.title, summary: item.summary });
+  const match = matcher.match({ title, summary: item.summary });
   const published = item.published ? Date.parse(item.published) : Number.NaN;
   const eventMs = eventTime(item, nowMs);
   const firstPoll = feed.firstPolledAt == null;
@@ -464,17 +467,17 @@ function processItem(
     !firstPoll ||
     config.backfillHours == null ||
     (Number.isFinite(published) && nowMs - published <= config.backfillHours * 3_600_000);
-  const seen = { id: item.id, titleKey, link: item.link, title: item.title, published: item.published };
+  const seen = { id: item.id, titleKey, link: item.link, title, published: item.published };
   if (!match.alert || !inBackfill) {
     store.markSeen(feed.id, seen, { now, alert: false, storyId: null });
     return { event: null };
   }
   const names = match.evidence.filter((e) => e.kind !== 'topic').map((e) => e.text);
-  const terms = itemTerms(item.title, item.summary, names);
+  const terms = itemTerms(title, item.summary, names);
   const eventAt = iso(eventMs);
   const labs = focus(match, match.labs, item.summary);
   const programs = focus(match, match.programs, item.summary);
-  const change = detectRosterChange({ title: item.title, summary: item.summary }, match);
+  const change = detectRosterChange({ title, summary: item.summary }, match);
   // A change of status ("Meta signs…") is news of its own: it joins only a story that already
   // reports the same change, never the story of the request that preceded it.
   const candidates = stories
@@ -494,7 +497,7 @@ function processItem(
     feedId: feed.id,
     itemId: item.id,
     outlet,
-    title: item.title,
+    title,
     link: item.link,
     published: item.published,
   };
@@ -516,11 +519,11 @@ function processItem(
     const evidence = match.evidence.map((e) => e.text);
     const story = store.createStory(
       {
-        title: item.title,
+        title,
         labs,
         programs,
         terms: terms.all,
-        summary: summarise(item.summary, evidence) || item.title,
+        summary: summarise(item.summary, evidence) || title,
         published: item.published,
         source,
       },
@@ -548,7 +551,7 @@ function proposeRosterChange(event: StoryEvent, change: ProposedChange, deps: Po
     program: change.program,
     status: change.status,
     evidence: change.evidence,
-    sourceTitle: event.item.title,
+    sourceTitle: displayTitle(event.item),
     sourceUrl: event.item.link,
     createdAt: now,
   });

@@ -25,9 +25,9 @@ export function channelsFor(
   story: StoryRow,
   subs: Subscription[],
   mode: SubscriptionMode,
-  item?: { title: string; summary: string },
+  item?: { title: string | null; summary: string },
 ): string[] {
-  const text = item ? `${item.title} ${item.summary}` : `${story.title} ${story.summary}`;
+  const text = item ? `${item.title ?? ''} ${item.summary}` : `${story.title} ${story.summary}`;
   return [
     ...new Set(
       subs.filter((s) => s.mode === mode && subscriptionMatches(s, story, text)).map((s) => s.channel),
@@ -39,7 +39,7 @@ export function routeStory(
   story: StoryRow,
   subs: Subscription[],
   alertChannel: string | null,
-  item?: { title: string; summary: string },
+  item?: { title: string | null; summary: string },
 ): string[] {
   const channels = channelsFor(story, subs, 'realtime', item);
   return alertChannel ? [...new Set([alertChannel, ...channels])] : channels;

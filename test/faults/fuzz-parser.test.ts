@@ -45,8 +45,12 @@ function expectWellFormed(parsed: ParsedFeed): void {
     expect(item.id.length).toBeGreaterThan(0);
     expect(ids.has(item.id)).toBe(false);
     ids.add(item.id);
-    expect(item.title.length).toBeGreaterThan(0);
-    expect(item.title).not.toMatch(/[\r\n\u0000]/);
+    // A missing title is null, never an empty string or a placeholder.
+    if (item.title !== null) {
+      expect(item.title.length).toBeGreaterThan(0);
+      expect(item.title).not.toMatch(/[\r\n\u0000]/);
+    }
+    if (item.outlet !== null) expect(item.outlet).not.toMatch(/^\s|\s$|[\r\n\u0000]/);
     expect(item.summary.length).toBeLessThanOrEqual(MAX_SUMMARY_CHARS);
     if (item.link !== null) expect(new URL(item.link).protocol).toMatch(/^https?:$/);
     if (item.published !== null) expect(new Date(item.published).toISOString()).toBe(item.published);

@@ -169,7 +169,7 @@ describe('normaliseItem', () => {
       pubDate: {},
       content: null,
     });
-    expect(item.title).toBe('(untitled)');
+    expect(item.title).toBeNull();
     expect(item.link).toBeNull();
     expect(item.published).toBeNull();
   });

@@ -66,7 +66,15 @@ describe('caisi-watch parse', () => {
     expect(doc.feed).toEqual({ title: 'Policy Desk & Wire', link: 'https://policydesk.example/' });
     expect(doc.items).toHaveLength(3);
     for (const item of doc.items)
-      expect(Object.keys(item)).toEqual(['id', 'title', 'link', 'published', 'summary']);
+      expect(Object.keys(item)).toEqual([
+        'id',
+        'title',
+        'link',
+        'published',
+        'summary',
+        'outlet',
+        'aggregator',
+      ]);
     expect(doc.items[0]).toMatchObject({
       id: 'policydesk-2026-0623-meta',
       link: 'https://policydesk.example/2026/06/meta-letter?id=42',

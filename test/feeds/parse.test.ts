@@ -36,6 +36,8 @@ describe('parseFeedText: RSS 2.0', () => {
       published: '2026-06-23T14:05:00.000Z',
       summary:
         'Officials asked the company, in an email sent on Tuesday, when it expects to join the voluntary review programme. Company spokespeople said talks “continue”.',
+      outlet: null,
+      aggregator: null,
     });
     expect(order?.id).toBe('https://policydesk.example/2026/06/eo-window');
     expect(order?.link).toBe('https://policydesk.example/2026/06/eo-window?page=2');
@@ -86,6 +88,8 @@ describe('parseFeedText: Atom, RDF, RSS 0.91', () => {
       link: 'https://oversight.example/news/2026/06/export-directive',
       published: '2026-06-12T16:00:00.000Z',
       summary: 'A directive issued on 12 June adds new conditions for model weights shipped abroad.',
+      outlet: null,
+      aggregator: null,
     });
     expect(checklist?.link).toBe('https://oversight.example/news/2026/06/checklist');
     expect(checklist?.published).toBeNull();
@@ -102,6 +106,8 @@ describe('parseFeedText: Atom, RDF, RSS 0.91', () => {
         link: 'https://capitolbrief.example/a/ai-hearing',
         published: '2026-06-20T16:00:00.000Z',
         summary: 'Witnesses from two labs and the review office are expected.',
+        outlet: null,
+        aggregator: null,
       },
     ]);
   });
@@ -168,8 +174,11 @@ describe('parseFeedText: identity inside one feed', () => {
     expect(parsed.items.map((i) => i.title)).toEqual([
       'Lab says it hopes to sign soon',
       'Agency posts guidance for reviewers',
-      'An item with a description but no title about evaluation timelines.',
+      null,
     ]);
+    expect(parsed.items[2]?.summary).toBe(
+      'An item with a description but no title about evaluation timelines.',
+    );
     expect(parsed.items.every((i) => i.published === null && i.link === null)).toBe(true);
     expect(new Set(parsed.items.map((i) => i.id)).size).toBe(3);
   });
