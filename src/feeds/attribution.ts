@@ -110,8 +110,8 @@ export function outletName(value: string | null, authors: readonly string[] = []
   return name;
 }
 
-/** Separators before a publisher's name at the end of a headline. */
-const SUFFIX = /\s+(?:-|\||—|–)\s+([^|—–]+?)\s*$/u;
+/** The last " - " (or " | ", " — ", " – ") of a headline, and what follows it. */
+const SUFFIX = /\s+[-|—–]\s+((?:(?!\s[-|—–]\s).)+?)\s*$/u;
 
 /**
  * Remove a trailing " - Outlet" (or " | ", " — ", " – ") when it names one of `outlets`; the title
@@ -179,13 +179,14 @@ const FOOTER_TAIL = 'appeared first on';
 
 /**
  * Drop WordPress's (Yoast's) footer, "The post <title> appeared first on <site>.", from the end of
- * an item's text.
+ * an item's text, and write the "[…]" of a cut excerpt as "…".
  */
 export function stripWordPressFooter(text: string): string {
-  const at = text.lastIndexOf(FOOTER_TAIL);
-  if (at < 0) return text;
-  const start = text.lastIndexOf('The post ', at);
+  let out = text;
+  const at = out.lastIndexOf(FOOTER_TAIL);
+  const start = at < 0 ? -1 : out.lastIndexOf('The post ', at);
   // A footer ends the text: the site's name follows, nothing more.
-  if (start < 0 || text.length - (at + FOOTER_TAIL.length) > 200) return text;
-  return text.slice(0, start).trim();
+  if (start >= 0 && out.length - (at + FOOTER_TAIL.length) <= 200) out = out.slice(0, start).trim();
+  // WordPress ends a cut excerpt with " […]"; an ellipsis says the same.
+  return out.replace(/\s*\[(?:…|&hellip;|\.\.\.)\]$/u, '…');
 }
