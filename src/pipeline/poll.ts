@@ -496,7 +496,8 @@ function processItem(
   const source = {
     feedId: feed.id,
     itemId: item.id,
-    outlet,
+    // The publisher the item names itself (Google News's <source>…), else the feed's name.
+    outlet: item.outlet ?? outlet,
     title,
     link: item.link,
     published: item.published,
