@@ -5,6 +5,7 @@
 
 import { LookupError } from './answers/answer.js';
 import { demoCommand, lookupCommand, pollCommand } from './cli/commands.js';
+import { feedsCommand } from './cli/feeds-command.js';
 import { type CliIO, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIO, UserError } from './cli/io.js';
 import { matchCommand } from './cli/match-command.js';
 import { parseCommand } from './cli/parse-command.js';
@@ -20,6 +21,8 @@ Usage: caisi-watch <command> [options]
   parse <file|url> [--json]         parse one feed and print its normalised items
   match [--json]                    JSON lines {"id","title","summary"} on stdin → one match per line
   poll --once [--dry-run] [--json]  poll the configured feeds once (CAISI_CONFIG, CAISI_FEEDS, CAISI_DB)
+  feeds check [--config f] [--json] fetch every configured feed once, now: status, format, items,
+                                    validators, verdict; exit 1 if any feed is unusable
   status <lab>                      where a lab stands in each program, with sources
   roster [program]                  who has signed what
   timeline [lab|program]            dated events with sources
@@ -43,6 +46,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         return await matchCommand(args, io, loadRoster());
       case 'poll':
         return await pollCommand(args, io);
+      case 'feeds':
+        return await feedsCommand(args, io);
       case 'status':
       case 'roster':
       case 'timeline':

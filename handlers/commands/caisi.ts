@@ -1,10 +1,11 @@
 /**
  * `/caisi`: parse the request, run it through src/slack/command.ts, answer within Slack's 3 s.
  * A fast answer goes in the ack itself; a slow one (DNS for `feeds add`, the admin lookup) is acked
- * at once and sent through response_url when ready.
+ * after 2 s and sent through response_url when ready. `feeds check`, which fetches every feed, is
+ * acked at once.
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { type CommandReply, runCaisiCommand } from '../../src/slack/command.js';
+import { type CommandReply, isSlowCommand, runCaisiCommand } from '../../src/slack/command.js';
 import type { SlackDeps } from '../../src/slack/deps.js';
 
 /** How long to wait for an answer before acking with "working on it". */
@@ -23,6 +24,14 @@ export const caisiCommand =
         text: 'Sorry, that failed on our side. It has been logged; try again in a minute.',
       };
     });
+    if (isSlowCommand(command.text ?? '')) {
+      await ack({
+        response_type: 'ephemeral',
+        text: 'Checking every feed now; the report will replace this message in a moment.',
+      });
+      await respond({ ...(await work), replace_original: true });
+      return;
+    }
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), ACK_BUDGET_MS);

@@ -5,6 +5,7 @@
 import { type Answer, knownPrograms, LookupError, resolveLab } from '../answers/answer.js';
 import { LOOKUPS, lookup } from '../answers/lookup.js';
 import type { Config } from '../config/config-file.js';
+import { checkFacts, type FeedCheck, formatCheckSummary } from '../feeds/check.js';
 import type { Block } from '../render/alert.js';
 import { SHARE_ACTION } from '../render/alert.js';
 import { answerFallback, renderAnswerBlocks } from '../render/answer-blocks.js';
@@ -40,6 +41,8 @@ export interface CommandDeps {
   checkNewFeedUrl: (url: string) => Promise<void>;
   /** Tell the delivery worker that the outbox changed (parked alerts released). */
   wakeDelivery?: () => void;
+  /** Fetch these feeds once, now, and judge each (`/caisi feeds check`); absent where not wired. */
+  checkFeeds?: (feeds: FeedRow[]) => Promise<FeedCheck[]>;
 }
 
 export const HELP = `*caisi-watch* — who has signed up to government review of frontier AI, and what the news says.
@@ -51,6 +54,7 @@ export const HELP = `*caisi-watch* — who has signed up to government review of
 \`/caisi subscribe <lab|program|all|"phrase"> [realtime|daily]\` — alerts for this channel _(admins)_
 \`/caisi unsubscribe <lab|program|all|"phrase">\` _(admins)_
 \`/caisi feeds [list]\` — feeds and their health; \`feeds add <url>\`, \`feeds remove <id>\` _(admins)_
+\`/caisi feeds check\` — fetch every feed now: HTTP status, format, items, newest item, validators, verdict _(admins)_
 \`/caisi set <lab> <program> <status> [date] [source-url]\` — correct the roster _(admins)_
 Labs: meta, openai, anthropic, google-deepmind (google, gdm), microsoft, xai. Statuses: ${membershipStatus.options.join(', ')}.`;
 
@@ -240,8 +244,15 @@ function setStatus(args: string[], req: CommandRequest, deps: CommandDeps): Comm
   );
 }
 
+/** `/caisi feeds check` fetches every feed: slow, so the handler acks at once and answers later. */
+export function isSlowCommand(text: string): boolean {
+  const [sub = '', action = ''] = tokenize(text.slice(0, 200)).map((w) => w.toLowerCase());
+  return sub === 'feeds' && action === 'check';
+}
+
 async function feedsWrite(args: string[], req: CommandRequest, deps: CommandDeps): Promise<CommandReply> {
   const [action = '', value = ''] = args;
+  if (action.toLowerCase() === 'check') return feedsCheck(deps);
   const now = new Date(deps.clock.now()).toISOString();
   if (action.toLowerCase() === 'add') {
     const url = unwrapUrl(value);
@@ -285,7 +296,7 @@ async function feedsWrite(args: string[], req: CommandRequest, deps: CommandDeps
     });
     return say(`Removed feed ${id} (${feed.url}). Items it already delivered stay in the store.`);
   }
-  throw new LookupError('Usage: `/caisi feeds [list | add <url> | remove <id>]`');
+  throw new LookupError('Usage: `/caisi feeds [list | check | add <url> | remove <id>]`');
 }
 
 const ago = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : 'never');
@@ -314,6 +325,32 @@ function feedsList(feeds: FeedRow[]): CommandReply {
           : [{ text: 'No feeds yet. Admins can add one with `/caisi feeds add <url>`.' }],
       },
     ],
+  };
+  return { response_type: 'ephemeral', text: answerFallback(answer), blocks: renderAnswerBlocks(answer, 48) };
+}
+
+const VERDICT_MARK = { ok: '✅', warning: '⚠️', unusable: '⛔' } as const;
+
+/** `/caisi feeds check`: every feed in the store, fetched now, with a verdict each. */
+async function feedsCheck(deps: CommandDeps): Promise<CommandReply> {
+  const feeds = deps.store.listFeeds();
+  if (feeds.length === 0) return say('No feeds yet. Admins can add one with `/caisi feeds add <url>`.');
+  if (!deps.checkFeeds) return say('Feed checks are not available here.');
+  const checks = await deps.checkFeeds(feeds);
+  const lines = checks.map((c, i) => {
+    const feed = feeds[i] as FeedRow;
+    const facts = checkFacts(c);
+    const reasons = c.verdict.reasons.map((r) => `${c.verdict.level}: ${r}`);
+    return {
+      text: `${VERDICT_MARK[c.verdict.level]} #${feed.id} ${feed.title ?? feed.url}${feed.enabled ? '' : ' (disabled)'} — ${c.verdict.level}; ${facts.fetched}`,
+      detail: [...(feed.title ? [feed.url] : []), ...(c.error ? [] : [facts.validators]), ...reasons].join(
+        ' — ',
+      ),
+    };
+  });
+  const answer: Answer = {
+    title: truncate(`Feed check: ${formatCheckSummary(checks)}`, 150),
+    sections: [{ lines }],
   };
   return { response_type: 'ephemeral', text: answerFallback(answer), blocks: renderAnswerBlocks(answer, 48) };
 }

@@ -13,6 +13,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../cli/io.js';
 import { type Config, ConfigError, realConfigPath } from '../config/config-file.js';
 import type { Env } from '../config/env.js';
 import { type Context, createContext } from '../context.js';
+import { checkFeeds } from '../feeds/check-run.js';
 import { FeedFetchError } from '../feeds/fetch.js';
 import { checkNewFeedUrl } from '../feeds/url-policy.js';
 import { pollOnce } from '../pipeline/poll.js';
@@ -168,6 +169,26 @@ export function createSlackApp(o: SlackAppOptions): SlackApp {
       }
     },
     wakeDelivery: () => wake(),
+    // `/caisi feeds check`: the same fetch and address rules as a poll (a feed added in Slack may
+    // reach a private address only when the config allows it); local files only from the config.
+    checkFeeds: (feeds) =>
+      checkFeeds(
+        feeds.map((f) => ({
+          url: f.url,
+          name: f.title,
+          allowPrivate: f.origin === 'slack' ? config.allowPrivateFeeds : true,
+          allowFile: f.origin !== 'slack',
+        })),
+        {
+          fetch: {
+            timeoutMs: config.fetch.timeoutSeconds * 1000,
+            maxBytes: config.fetch.maxBytes,
+            maxRedirects: config.fetch.maxRedirects,
+          },
+          concurrency: config.fetch.concurrency,
+          now: () => clock.now(),
+        },
+      ),
   };
   registerHandlers(app, deps);
   app.error(async (err) => {
