@@ -260,7 +260,8 @@ function authorsOf(raw: RawItem): string[] {
 function prepare(raw: RawItem, base: string | null, feedTitle: string | null): PreparedItem {
   const rawTitle = truncateAtWord(htmlToPlainText(str(raw.title) ?? ''), MAX_TITLE_CHARS);
   const summaryHtml = pickSummarySource(raw);
-  const rawSummary = truncateAtWord(htmlToPlainText(summaryHtml), MAX_SUMMARY_CHARS);
+  const plainSummary = htmlToPlainText(summaryHtml);
+  const rawSummary = truncateAtWord(plainSummary, MAX_SUMMARY_CHARS);
 
   let guid = (str(raw.guid) ?? str(raw.id) ?? str(raw['rdf:about']) ?? '').trim();
   if (guid.length > MAX_GUID_CHARS) guid = `guid-sha256:${sha256Hex(guid).slice(0, 32)}`;
@@ -292,8 +293,9 @@ function prepare(raw: RawItem, base: string | null, feedTitle: string | null): P
   // Identity hashes the item as the feed wrote it, so cleaning rules can change without new ids.
   const contentHash = sha256Hex(`${normaliseTitle(rawTitle)}\n${normaliseTitle(rawSummary)}`).slice(0, 32);
   const title = rawTitle === '' ? null : stripOutletSuffix(rawTitle, [outlet ?? feedTitle]);
+  // The HTML is converted a second time only for an aggregator's item (its lead text differs).
   let summary = stripWordPressFooter(
-    htmlToPlainText(aggregator ? aggregatorLeadHtml(summaryHtml) : summaryHtml),
+    aggregator ? htmlToPlainText(aggregatorLeadHtml(summaryHtml)) : plainSummary,
   );
   if (aggregator) summary = aggregatorLead(summary, title, outlet);
   summary = truncateAtWord(summary, MAX_SUMMARY_CHARS);
