@@ -43,6 +43,8 @@ export interface Matcher {
   match(item: MatchInput): MatchResult;
   /** Number of compiled phrases (aliases, topic terms and stop phrases). */
   readonly size: number;
+  /** The roster it was compiled from. */
+  readonly roster: Roster;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -755,7 +757,7 @@ class TrieMatcher implements Matcher {
   private readonly root = new Map<string, TrieNode>();
   size = 0;
 
-  constructor(roster: Roster) {
+  constructor(readonly roster: Roster) {
     for (const program of roster.programs) {
       for (const a of program.aliases) this.add('program', program.id, aliasSpec(a));
       // The program's own name is always an alias.

@@ -6,7 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { chooseStory, DEFAULT_CLUSTER_OPTIONS, itemTerms, type StorySignature } from '../cluster/cluster.js';
+import { DEFAULT_CLUSTER_OPTIONS, StoryIndex } from '../cluster/cluster.js';
+import { itemFeatures, type StoryFeatures, termsOf } from '../cluster/features.js';
+import { loadStoryWords } from '../cluster/load-story-words.js';
+import { readFeatures, rosterNameTerms, titleFeatures } from '../cluster/members.js';
+import { Rarity } from '../cluster/rarity.js';
 import type { Config } from '../config/config-file.js';
 import { displayTitle } from '../feeds/display.js';
 import { FeedFetchError, fetchFeed } from '../feeds/fetch.js';
@@ -19,8 +23,8 @@ import type { MatchResult } from '../match/types.js';
 import { describeStoreError, type SqliteStore } from '../store/sqlite-store.js';
 import type { FeedRow, StoryRow, Subscription } from '../store/types.js';
 import { summarise } from '../summarise/summarise.js';
-import { splitSentences } from '../text/sentences.js';
 import type { Clock } from '../util/clock.js';
+import { itemIdentity } from './identity.js';
 import { routeStory } from './route.js';
 
 export interface PollDeps {
@@ -249,7 +253,7 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
     .sort((a, b) => a.at - b.at || a.feed.id - b.feed.id || a.index - b.index);
   const writePoll = (): void => {
     for (const { id, ...r } of unchanged) store.recordFetchSuccess(id, r);
-    const stories = new StoryCandidates(store);
+    const stories = new CycleStories(deps, now);
     // Subscriptions cannot change inside this transaction: read them once, when first needed.
     let subs: Subscription[] | undefined;
     const subscriptions = () => {
@@ -371,83 +375,111 @@ function eventTime(item: FeedItem, nowMs: number): number {
 }
 
 /**
- * The entities an item is about: those in its headline when the headline names any, else those in
- * the first two sentences of its summary, else all it mentions. A story about Meta that lists the
- * five labs that signed, or recalls last week's directive in its third sentence, is still a story
- * about Meta and the review.
+ * Story clustering for one cycle: word rarity and the stories of the window, read from the store
+ * when the first alerting item needs them (a quiet cycle reads neither), then kept current as the
+ * cycle's items are seen, start stories or join them. Items come in the order the news happened,
+ * so the window's start only moves forward and the first read covers every later item.
  */
-function focus(match: MatchResult, ids: string[], summary: string): string[] {
-  const named = (field: 'title' | 'summary', before = Number.POSITIVE_INFINITY) =>
-    ids.filter((id) => match.evidence.some((e) => e.entity === id && e.field === field && e.start < before));
-  const inTitle = named('title');
-  if (inTitle.length) return inTitle;
-  const leadEnd = splitSentences(summary).slice(0, 2).at(-1)?.end ?? summary.length;
-  const inLead = named('summary', leadEnd);
-  return inLead.length ? inLead : ids;
-}
-
-/**
- * The stories this cycle's items may join, read once per cycle (without their sources) and kept
- * current as the cycle's items start stories or join them: the same stories, in the same order
- * (latest news first), as store.storiesSince would give, without a query per item that also reads
- * every candidate's sources. Items come in the order the news happened, so the window's start only
- * moves forward and the first read covers every later one.
- */
-class StoryCandidates {
-  private list: StorySignature[] | undefined;
-  private loadedSince = '';
-  private sorted = true;
+class CycleStories {
+  private state: { rarity: Rarity; index: StoryIndex; articles: Map<number, Set<string>> } | undefined;
   /** The stories this cycle created or added to, in full, as last written. */
   private readonly rows = new Map<number, StoryRow>();
 
-  constructor(private readonly store: SqliteStore) {}
+  constructor(
+    private readonly deps: PollDeps,
+    private readonly cycleStart: string,
+  ) {}
 
-  since(since: string): StorySignature[] {
-    if (!this.list || since < this.loadedSince) {
-      this.list = this.store.storySignaturesSince(since);
-      this.loadedSince = since;
-      this.sorted = true;
+  private load(eventMs: number) {
+    if (this.state) return this.state;
+    const { store, matcher, config } = this.deps;
+    const words = loadStoryWords();
+    const rarity = new Rarity(words, rosterNameTerms(matcher.roster, words));
+    for (const title of store.recentTitles(iso(eventMs - RARITY_DAYS * 86_400_000)))
+      rarity.add(termsOf(title, words));
+    const index = new StoryIndex(rarity, words.model, {
+      ...DEFAULT_CLUSTER_OPTIONS,
+      windowHours: config.clusterWindowHours,
+    });
+    const articles = new Map<number, Set<string>>();
+    // Official documents may reach a second feed days later: stories are read back that far.
+    const since = Math.max(config.clusterWindowHours, DEFAULT_CLUSTER_OPTIONS.documentWindowHours);
+    for (const s of store.storyMembersSince(iso(eventMs - since * 3_600_000))) {
+      index.add({
+        id: s.id,
+        labs: s.labs,
+        programs: s.programs,
+        settled: s.firstSeenAt < this.cycleStart,
+        members: s.members.map(
+          (m) =>
+            readFeatures(m.features) ??
+            titleFeatures(m.title, m.published ?? m.addedAt, s.labs, s.programs, words),
+        ),
+      });
+      articles.set(s.id, new Set(s.members.map((m) => articleKey(m.outlet, m.title))));
     }
-    if (!this.sorted) {
-      this.list.sort((a, b) =>
-        a.lastSeenAt < b.lastSeenAt ? 1 : a.lastSeenAt > b.lastSeenAt ? -1 : b.id - a.id,
-      );
-      this.sorted = true;
-    }
-    return this.list.filter((s) => s.lastSeenAt >= since);
+    this.state = { rarity, index, articles };
+    return this.state;
+  }
+
+  /** An item was seen (alerting or not): its headline counts towards word rarity. */
+  seen(title: string): void {
+    if (this.state) this.state.rarity.add(termsOf(title, loadStoryWords()));
+  }
+
+  features(title: string, summary: string, match: MatchResult, eventMs: number): StoryFeatures {
+    this.load(eventMs);
+    return itemFeatures({ title, summary, at: iso(eventMs) }, match, loadStoryWords());
+  }
+
+  assign(features: StoryFeatures, allow: (storyId: number) => boolean) {
+    return this.load(Date.parse(features.at)).index.assign(features, allow);
+  }
+
+  /** Is this the same article (same outlet, same headline) as one the story already has? */
+  hasArticle(storyId: number, outlet: string, title: string): boolean {
+    return this.state?.articles.get(storyId)?.has(articleKey(outlet, title)) ?? false;
+  }
+
+  created(story: StoryRow, features: StoryFeatures): void {
+    const st = this.load(Date.parse(features.at));
+    st.index.add({
+      id: story.id,
+      labs: [...story.labs],
+      programs: [...story.programs],
+      settled: false,
+      members: [features],
+    });
+    st.articles.set(story.id, new Set(story.sources.map((x) => articleKey(x.outlet, x.title))));
+    this.rows.set(story.id, story);
+  }
+
+  joined(story: StoryRow, features: StoryFeatures, outlet: string, title: string): void {
+    const st = this.load(Date.parse(features.at));
+    st.index.addMember(story.id, features);
+    st.articles.get(story.id)?.add(articleKey(outlet, title));
+    this.rows.set(story.id, story);
   }
 
   /** A story this cycle created or added to, in full, as last written (see store.addSourceAndGet). */
   row(id: number): StoryRow | undefined {
     return this.rows.get(id);
   }
-
-  /** A story this cycle created or added a source to, as the store now has it. */
-  put(story: StoryRow): void {
-    this.rows.set(story.id, story);
-    if (!this.list) return; // not read yet: the first read gets it from the store
-    const sig: StorySignature = {
-      id: story.id,
-      labs: story.labs,
-      programs: story.programs,
-      terms: story.terms,
-      lastSeenAt: story.lastSeenAt,
-    };
-    const i = this.list.findIndex((s) => s.id === story.id);
-    if (i >= 0) this.list[i] = sig;
-    else this.list.push(sig);
-    this.sorted = false;
-  }
 }
 
-/** Handle one item; returns null when it was already seen. */
+/** Word rarity is learnt from the headlines of the last week. */
+const RARITY_DAYS = 7;
+
+const articleKey = (outlet: string, title: string) => `${outlet.toLowerCase()}\u0000${normaliseTitle(title)}`;
+
+/** Handle one item; returns null when it was already seen (in this feed, or through another feed). */
 function processItem(
   feed: FeedRow,
   item: FeedItem,
   outlet: string,
   nowMs: number,
   deps: PollDeps,
-  stories: StoryCandidates,
+  stories: CycleStories,
   subscriptions: () => Subscription[],
 ): { event: StoryEvent | null } | null {
   const { store, matcher, config } = deps;
@@ -459,6 +491,16 @@ function processItem(
     store.touchSeen(feed.id, item.id, titleKey, item.link, now);
     return null;
   }
+  const ident = itemIdentity(item);
+  const seen = { id: item.id, titleKey, link: item.link, title, published: item.published, ident };
+  // The same article through a second feed (two searches that both return it): one source of one
+  // story, so no second source row, no update, no Slack edit.
+  const elsewhere = ident ? store.seenElsewhere(feed.id, ident) : undefined;
+  if (elsewhere) {
+    store.markSeen(feed.id, seen, { now, alert: false, storyId: elsewhere.storyId });
+    return null;
+  }
+  stories.seen(title);
   const match = matcher.match({ title, summary: item.summary });
   const published = item.published ? Date.parse(item.published) : Number.NaN;
   const eventMs = eventTime(item, nowMs);
@@ -467,55 +509,50 @@ function processItem(
     !firstPoll ||
     config.backfillHours == null ||
     (Number.isFinite(published) && nowMs - published <= config.backfillHours * 3_600_000);
-  const seen = { id: item.id, titleKey, link: item.link, title, published: item.published };
   if (!match.alert || !inBackfill) {
     store.markSeen(feed.id, seen, { now, alert: false, storyId: null });
     return { event: null };
   }
-  const names = match.evidence.filter((e) => e.kind !== 'topic').map((e) => e.text);
-  const terms = itemTerms(title, item.summary, names);
   const eventAt = iso(eventMs);
-  const labs = focus(match, match.labs, item.summary);
-  const programs = focus(match, match.programs, item.summary);
+  const features = stories.features(title, item.summary, match, eventMs);
+  const { labs, programs } = features;
   const change = detectRosterChange({ title, summary: item.summary }, match);
   // A change of status ("Meta signs…") is news of its own: it joins only a story that already
   // reports the same change, never the story of the request that preceded it.
-  const candidates = stories
-    .since(iso(eventMs - config.clusterWindowHours * 3_600_000))
-    .filter(
-      (s) =>
-        !change ||
-        store
-          .proposalsForStory(s.id)
-          .some((p) => p.lab === change.lab && p.program === change.program && p.status === change.status),
-    );
-  const chosen = chooseStory({ labs, programs, terms, at: eventAt }, candidates, {
-    ...DEFAULT_CLUSTER_OPTIONS,
-    windowHours: config.clusterWindowHours,
-  });
+  const allow = (storyId: number) =>
+    !change ||
+    store
+      .proposalsForStory(storyId)
+      .some((p) => p.lab === change.lab && p.program === change.program && p.status === change.status);
+  const chosen = stories.assign(features, allow);
+  // The publisher the item names itself (Google News's <source>…), else the feed's name.
+  const publisher = item.outlet ?? outlet;
   const source = {
     feedId: feed.id,
     itemId: item.id,
-    // The publisher the item names itself (Google News's <source>…), else the feed's name.
-    outlet: item.outlet ?? outlet,
+    outlet: publisher,
     title,
     link: item.link,
     published: item.published,
+    features,
   };
   let event: StoryEvent;
+  if (chosen && stories.hasArticle(chosen.storyId, publisher, title)) {
+    // The outlet's own feed and a search feed both carry this article: it is already a source.
+    store.markSeen(feed.id, seen, { now, alert: true, storyId: chosen.storyId });
+    return { event: null };
+  }
   if (chosen) {
-    // A later source adds its headline's words, not its whole summary, so a story's vocabulary
-    // does not grow until everything resembles it.
     const story = store.addSourceAndGet(
       chosen.storyId,
       source,
-      { labs, programs, terms: terms.title },
+      { labs, programs },
       now,
       eventAt,
       stories.row(chosen.storyId),
     );
     event = { kind: 'source-added', story: story as StoryRow, item, match };
-    stories.put(event.story);
+    stories.joined(event.story, features, publisher, title);
   } else {
     const evidence = match.evidence.map((e) => e.text);
     const story = store.createStory(
@@ -523,7 +560,6 @@ function processItem(
         title,
         labs,
         programs,
-        terms: terms.all,
         summary: summarise(item.summary, evidence) || title,
         published: item.published,
         source,
@@ -532,7 +568,7 @@ function processItem(
       eventAt,
     );
     event = { kind: 'new', story, item, match };
-    stories.put(story);
+    stories.created(story, features);
   }
   store.markSeen(feed.id, seen, { now, alert: true, storyId: event.story.id });
   if (change) proposeRosterChange(event, change, deps, now);

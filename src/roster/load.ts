@@ -29,7 +29,8 @@ export class SeedError extends Error {
   }
 }
 
-const formatPath = (p: readonly PropertyKey[]): string =>
+/** A zod issue path as people write it: `labs[2].aliases[0].text`. */
+export const formatPath = (p: readonly PropertyKey[]): string =>
   p.reduce<string>(
     (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
     '',

@@ -144,4 +144,12 @@ export const MIGRATIONS: string[] = [
   `
   CREATE INDEX stories_first_seen ON stories (first_seen_at, id);
   `,
+  // 4: story clustering compares an item with each member of a story as it was written, so every
+  // source keeps its features (words, documents named, kind of event, time); and an item is known
+  // across feeds by its identity (the same article through two search feeds, or the same link).
+  `
+  ALTER TABLE story_sources ADD COLUMN features TEXT;
+  ALTER TABLE items ADD COLUMN ident TEXT;
+  CREATE INDEX items_ident ON items (ident) WHERE ident IS NOT NULL;
+  `,
 ];

@@ -133,14 +133,34 @@ const proposalRow = (r: Row): Proposal => ({
   createdAt: String(r.created_at),
 });
 
+/** A story's source as written: the row, plus the clustering features kept with it (opaque JSON here). */
+export type NewSource = Omit<StorySource, 'addedAt'> & { features?: unknown };
+
 export interface NewStory {
   title: string;
   labs: string[];
   programs: string[];
-  terms: string[];
   summary: string;
   published: string | null;
-  source: Omit<StorySource, 'addedAt'>;
+  source: NewSource;
+}
+
+/** What clustering needs of a story in the window: its entities and each member's features. */
+export interface StoryMembers {
+  id: number;
+  labs: string[];
+  programs: string[];
+  firstSeenAt: string;
+  lastSeenAt: string;
+  members: {
+    feedId: number;
+    itemId: string;
+    outlet: string;
+    title: string;
+    published: string | null;
+    addedAt: string;
+    features: unknown;
+  }[];
 }
 
 export class SqliteStore {
@@ -373,12 +393,19 @@ export class SqliteStore {
 
   markSeen(
     feedId: number,
-    item: { id: string; titleKey: string; link: string | null; title: string; published: string | null },
+    item: {
+      id: string;
+      titleKey: string;
+      link: string | null;
+      title: string;
+      published: string | null;
+      ident?: string | null;
+    },
     r: { now: string; alert: boolean; storyId: number | null },
   ): void {
     this.stmt(
-      `INSERT OR IGNORE INTO items (feed_id, item_id, title_key, link, title, published, first_seen_at, alert, story_id, last_seen_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO items (feed_id, item_id, title_key, link, title, published, first_seen_at, alert, story_id, last_seen_at, ident)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       feedId,
       item.id,
@@ -390,7 +417,27 @@ export class SqliteStore {
       r.alert ? 1 : 0,
       r.storyId,
       r.now,
+      item.ident ?? null,
     );
+  }
+
+  /**
+   * The same article already seen through another feed (same identity: an aggregator's guid, or the
+   * canonical link), with the story it went to, if any.
+   */
+  seenElsewhere(feedId: number, ident: string): { storyId: number | null } | undefined {
+    const r = this.stmt('SELECT story_id FROM items WHERE ident = ? AND feed_id <> ? LIMIT 1').get(
+      ident,
+      feedId,
+    ) as Row | undefined;
+    return r ? { storyId: r.story_id == null ? null : Number(r.story_id) } : undefined;
+  }
+
+  /** Headlines of the items first seen at or after `since`: what story clustering learns word rarity from. */
+  recentTitles(since: string): string[] {
+    return (
+      this.stmt('SELECT title FROM items WHERE first_seen_at >= ?').raw().all(since) as unknown[][]
+    ).map((r) => String(r[0]));
   }
 
   /**
@@ -431,12 +478,11 @@ export class SqliteStore {
     const id = this.tx(() => {
       const info = this.stmt(
         `INSERT INTO stories (title, labs, programs, terms, summary, first_seen_at, last_seen_at, published)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+           VALUES (?, ?, ?, '[]', ?, ?, ?, ?)`,
       ).run(
         s.title,
         JSON.stringify(s.labs),
         JSON.stringify(s.programs),
-        JSON.stringify(s.terms),
         s.summary,
         now,
         eventAt,
@@ -458,8 +504,8 @@ export class SqliteStore {
    */
   addSourceAndGet(
     storyId: number,
-    source: Omit<StorySource, 'addedAt'>,
-    merge: { labs: string[]; programs: string[]; terms: string[] },
+    source: NewSource,
+    merge: { labs: string[]; programs: string[] },
     now: string,
     eventAt: string = now,
     known?: StoryRow,
@@ -469,7 +515,7 @@ export class SqliteStore {
       if (!known || known.id !== storyId || known.sources.some((x) => x.addedAt > now))
         return this.story(storyId);
       if (!added) return known;
-      const r = this.stmt('SELECT labs, programs, terms, last_seen_at FROM stories WHERE id = ?').get(
+      const r = this.stmt('SELECT labs, programs, last_seen_at FROM stories WHERE id = ?').get(
         storyId,
       ) as Row;
       const { feedId, itemId, outlet, title, link, published } = source;
@@ -477,40 +523,31 @@ export class SqliteStore {
         ...known,
         labs: json<string[]>(r.labs, []),
         programs: json<string[]>(r.programs, []),
-        terms: json<string[]>(r.terms, []),
         lastSeenAt: String(r.last_seen_at),
         sources: [...known.sources, { feedId, itemId, outlet, title, link, published, addedAt: now }],
       };
     });
   }
 
-  /** Add another outlet's item to a story; merges entities and terms. Returns false if already there. */
+  /** Add another outlet's item to a story; merges its labs and programs. Returns false if already there. */
   addSource(
     storyId: number,
-    source: Omit<StorySource, 'addedAt'>,
-    merge: { labs: string[]; programs: string[]; terms: string[] },
+    source: NewSource,
+    merge: { labs: string[]; programs: string[] },
     now: string,
     eventAt: string = now,
   ): boolean {
     return this.tx(() => {
       // Only what is merged: a story's sources can be many, and are not needed here.
-      const r = this.stmt('SELECT labs, programs, terms FROM stories WHERE id = ?').get(storyId) as
-        | Row
-        | undefined;
+      const r = this.stmt('SELECT labs, programs FROM stories WHERE id = ?').get(storyId) as Row | undefined;
       if (!r) return false;
-      const story = {
-        labs: json<string[]>(r.labs, []),
-        programs: json<string[]>(r.programs, []),
-        terms: json<string[]>(r.terms, []),
-      };
       if (!this.insertSource(storyId, source, now)) return false;
       const union = (a: string[], b: string[]) => [...new Set([...a, ...b])];
       this.stmt(
-        'UPDATE stories SET labs = ?, programs = ?, terms = ?, last_seen_at = max(last_seen_at, ?) WHERE id = ?',
+        'UPDATE stories SET labs = ?, programs = ?, last_seen_at = max(last_seen_at, ?) WHERE id = ?',
       ).run(
-        JSON.stringify(union(story.labs, merge.labs)),
-        JSON.stringify(union(story.programs, merge.programs)),
-        JSON.stringify(union(story.terms, merge.terms).slice(0, 80)),
+        JSON.stringify(union(json<string[]>(r.labs, []), merge.labs)),
+        JSON.stringify(union(json<string[]>(r.programs, []), merge.programs)),
         eventAt,
         storyId,
       );
@@ -518,12 +555,22 @@ export class SqliteStore {
     });
   }
 
-  private insertSource(storyId: number, s: Omit<StorySource, 'addedAt'>, now: string): boolean {
+  private insertSource(storyId: number, s: NewSource, now: string): boolean {
     return (
       this.stmt(
-        `INSERT OR IGNORE INTO story_sources (story_id, feed_id, item_id, outlet, title, link, published, added_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(storyId, s.feedId, s.itemId, s.outlet, s.title, s.link, s.published, now).changes > 0
+        `INSERT OR IGNORE INTO story_sources (story_id, feed_id, item_id, outlet, title, link, published, added_at, features)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        storyId,
+        s.feedId,
+        s.itemId,
+        s.outlet,
+        s.title,
+        s.link,
+        s.published,
+        now,
+        s.features === undefined ? null : JSON.stringify(s.features),
+      ).changes > 0
     );
   }
 
@@ -542,23 +589,41 @@ export class SqliteStore {
   }
 
   /**
-   * What clustering needs of the stories whose latest news is at or after `since` (no sources, no
-   * summary), in storiesSince's order: latest news first, and among equals the newest story first.
+   * What clustering needs of the stories whose latest news is at or after `since`: entities and each
+   * member's features (sources in the order they were added), oldest story first. Two queries, not
+   * one per story.
    */
-  storySignaturesSince(
-    since: string,
-  ): { id: number; labs: string[]; programs: string[]; terms: string[]; lastSeenAt: string }[] {
-    return (
-      this.stmt(
-        'SELECT id, labs, programs, terms, last_seen_at FROM stories WHERE last_seen_at >= ? ORDER BY last_seen_at DESC, id DESC',
-      ).all(since) as Row[]
-    ).map((r) => ({
-      id: Number(r.id),
-      labs: json(r.labs, []),
-      programs: json(r.programs, []),
-      terms: json(r.terms, []),
-      lastSeenAt: String(r.last_seen_at),
-    }));
+  storyMembersSince(since: string): StoryMembers[] {
+    const stories = new Map<number, StoryMembers>();
+    for (const r of this.stmt(
+      'SELECT id, labs, programs, first_seen_at, last_seen_at FROM stories WHERE last_seen_at >= ? ORDER BY id',
+    ).all(since) as Row[]) {
+      stories.set(Number(r.id), {
+        id: Number(r.id),
+        labs: json(r.labs, []),
+        programs: json(r.programs, []),
+        firstSeenAt: String(r.first_seen_at),
+        lastSeenAt: String(r.last_seen_at),
+        members: [],
+      });
+    }
+    if (stories.size === 0) return [];
+    for (const s of this.stmt(
+      `SELECT ss.story_id, ss.feed_id, ss.item_id, ss.outlet, ss.title, ss.published, ss.added_at, ss.features
+         FROM story_sources ss JOIN stories st ON st.id = ss.story_id
+        WHERE st.last_seen_at >= ? ORDER BY ss.story_id, ss.added_at, ss.rowid`,
+    ).all(since) as Row[]) {
+      stories.get(Number(s.story_id))?.members.push({
+        feedId: Number(s.feed_id),
+        itemId: String(s.item_id),
+        outlet: String(s.outlet),
+        title: String(s.title),
+        published: str(s.published),
+        addedAt: String(s.added_at),
+        features: s.features == null ? null : json(s.features, null),
+      });
+    }
+    return [...stories.values()];
   }
 
   /** Latest stories, optionally only those naming a lab or program id. */
@@ -602,7 +667,6 @@ export class SqliteStore {
       title: String(r.title),
       labs: json(r.labs, []),
       programs: json(r.programs, []),
-      terms: json(r.terms, []),
       summary: String(r.summary),
       firstSeenAt: String(r.first_seen_at),
       lastSeenAt: String(r.last_seen_at),

@@ -34,7 +34,6 @@ export interface StoryRow {
   title: string;
   labs: string[];
   programs: string[];
-  terms: string[];
   summary: string;
   firstSeenAt: string;
   lastSeenAt: string;

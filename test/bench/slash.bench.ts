@@ -57,7 +57,6 @@ function prefill(file: string, dummyFeed: string): void {
           title: g.title,
           labs: [lab],
           programs: s % 3 === 0 ? ['caisi'] : [],
-          terms: normaliseTitle(g.title).split(' ').slice(0, 12),
           summary: g.text,
           published: iso(at),
           source: {
@@ -84,7 +83,7 @@ function prefill(file: string, dummyFeed: string): void {
             link: `https://news${(s + k * 7) % FEEDS}.example.com/s/${s}`,
             published: iso(at + k * 3_600_000),
           },
-          { labs: [lab], programs: [], terms: [] },
+          { labs: [lab], programs: [] },
           iso(at + k * 3_600_000),
           iso(at + k * 3_600_000),
         );

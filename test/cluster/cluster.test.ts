@@ -1,70 +1,173 @@
 import { describe, expect, it } from 'vitest';
-import { chooseStory, itemTerms, type StorySignature } from '../../src/cluster/cluster.js';
+import { DEFAULT_CLUSTER_OPTIONS, StoryIndex, sameDocument } from '../../src/cluster/cluster.js';
+import { scoreClusters } from '../../src/cluster/evaluate.js';
+import { identifiersOf, itemFeatures, type StoryFeatures, termsOf } from '../../src/cluster/features.js';
+import { loadStoryWords, parseStoryWords } from '../../src/cluster/load-story-words.js';
+import { rosterNameTerms } from '../../src/cluster/members.js';
+import { Rarity } from '../../src/cluster/rarity.js';
+import { stem } from '../../src/cluster/words.js';
+import { compileMatcher } from '../../src/match/matcher.js';
+import { loadRoster } from '../../src/roster/load.js';
 
-const story = (over: Partial<StorySignature> = {}): StorySignature => ({
-  id: 1,
-  labs: ['meta'],
-  programs: ['caisi'],
-  terms: itemTerms(
+const words = loadStoryWords();
+const matcher = compileMatcher(loadRoster());
+
+const features = (title: string, at: string, summary = ''): StoryFeatures =>
+  itemFeatures({ title, summary, at }, matcher.match({ title, summary }), words);
+
+/** An index over the given stories (one item each, ids from 1), rarity learnt from their headlines. */
+function indexOf(...members: StoryFeatures[][]) {
+  const rarity = new Rarity(words, rosterNameTerms(matcher.roster, words));
+  const index = new StoryIndex(rarity, words.model, DEFAULT_CLUSTER_OPTIONS);
+  members.forEach((list, i) => {
+    for (const m of list) rarity.add(m.title);
+    index.add({
+      id: i + 1,
+      labs: list[0]?.labs ?? [],
+      programs: list[0]?.programs ?? [],
+      settled: false,
+      members: list,
+    });
+  });
+  return index;
+}
+
+describe('words', () => {
+  it('meets the forms one story’s coverage uses', () => {
+    expect(new Set(['presses', 'pressed', 'pressing'].map(stem)).size).toBe(1);
+    expect(stem('hearings')).toBe(stem('hearing'));
+    expect(stem('banned')).toBe(stem('ban'));
+    expect(stem('testers')).toBe(stem('test'));
+  });
+
+  it('keeps model versions and dates as terms, drops stop words and lone years', () => {
+    const t = termsOf('OpenAI to Submit GPT-5 by June 12, 2026, for the Review', words);
+    expect(t).toContain('gpt5');
+    expect(t).toContain('june12');
+    expect(t).not.toContain('2026');
+    expect(t).not.toContain('the');
+  });
+
+  it('names documents: bills keep their chamber letters, orders are their number', () => {
+    expect(identifiersOf('Senate passes SB 512 while AB 77 stalls', words)).toEqual([
+      'bill:ab77',
+      'bill:sb512',
+    ]);
+    expect(identifiersOf('What Executive Order 14409 asks', words)).toEqual(
+      identifiersOf('EO 14409 explained', words),
+    );
+    expect(identifiersOf('H.R. 4522 clears committee', words)).toEqual(['bill:hr4522']);
+  });
+
+  it('a broken word-list file is one line naming the file, the path and the problem', () => {
+    expect(() =>
+      parseStoryWords('stop: a\nbackground: {documents: -1}\nkinds: {}\nmodel: {}', 'x.yaml'),
+    ).toThrow(/^x\.yaml: at background\.documents: /);
+  });
+});
+
+describe('story assignment', () => {
+  const seed = features(
     'US presses Meta to join federal AI safety review',
-    'Officials emailed Meta about the voluntary review.',
-    ['Meta'],
-  ).all,
-  lastSeenAt: '2026-06-23T14:00:00Z',
-  ...over,
-});
+    '2026-06-23T14:00:00Z',
+    'Officials emailed Meta asking it to let the Center for AI Standards and Innovation test its models before release.',
+  );
 
-const item = (title: string, at = '2026-06-24T10:00:00Z', labs = ['meta']) => ({
-  labs,
-  programs: [],
-  terms: itemTerms(title, '', ['Meta', 'OpenAI']),
-  at,
-});
-
-describe('story clustering', () => {
-  it('another outlet wording the same news joins the story', () => {
-    expect(
-      chooseStory(item('Washington presses Meta to accept federal safety review'), [story()])?.storyId,
-    ).toBe(1);
+  it('another outlet wording the same news the same day joins the story', () => {
+    const index = indexOf([seed]);
+    const item = features(
+      'Washington presses Meta to accept federal AI safety review',
+      '2026-06-23T18:00:00Z',
+      'The administration asked Meta by email to submit its models to the CAISI review before release.',
+    );
+    expect(index.assign(item)?.storyId).toBe(1);
   });
 
-  it('different news about the same lab starts a new story', () => {
-    expect(
-      chooseStory(item('FTC opens inquiry into Meta chatbot ads aimed at teenagers'), [story()]),
-    ).toBeNull();
-  });
-
-  it('the same wording outside the window starts a new story', () => {
-    const late = item('Washington presses Meta to accept federal safety review', '2026-06-27T15:00:00Z');
-    expect(chooseStory(late, [story()])).toBeNull();
-    expect(chooseStory(late, [story()], { windowHours: 120, threshold: 0.25 })?.storyId).toBe(1);
+  it('different news about the same lab the same day starts a new story', () => {
+    const index = indexOf([seed]);
+    const ftc = features(
+      'FTC opens inquiry into Meta chatbot ads aimed at teenagers',
+      '2026-06-23T16:00:00Z',
+      'The Federal Trade Commission asked Meta for records on how its assistant shows ads to users under 18.',
+    );
+    expect(index.assign(ftc)).toBeNull();
   });
 
   it('a story about another lab is never joined, however close the wording', () => {
-    const other = item('Washington presses OpenAI to accept federal safety review', '2026-06-24T10:00:00Z', [
-      'openai',
-    ]);
-    expect(chooseStory(other, [story()])).toBeNull();
+    const index = indexOf([seed]);
+    const other = features('US presses OpenAI to join federal AI safety review', '2026-06-23T15:00:00Z');
+    expect(index.assign(other)).toBeNull();
   });
 
-  it('picks the closest of several candidate stories', () => {
-    const ftc = story({
-      id: 2,
-      programs: [],
-      terms: itemTerms(
-        'FTC opens inquiry into Meta chatbot ads',
-        'The Federal Trade Commission asked for records.',
-        ['Meta'],
-      ).all,
-    });
-    expect(chooseStory(item('FTC widens Meta chatbot ads inquiry'), [story(), ftc])?.storyId).toBe(2);
+  it('two different bills never join, whatever they share', () => {
+    const index = indexOf([
+      features('California Senate passes SB 512 on frontier AI safety for OpenAI', '2026-07-01T10:00:00Z'),
+    ]);
+    const other = features(
+      'California Assembly passes AB 77 on frontier AI safety for OpenAI',
+      '2026-07-01T12:00:00Z',
+    );
+    expect(index.assign(other)).toBeNull();
+  });
+
+  it('the same wording days later, outside the window, starts a new story', () => {
+    const index = indexOf([seed]);
+    const late = features('US presses Meta to join federal AI safety review', '2026-06-27T15:00:00Z');
+    expect(index.assign(late)).toBeNull();
+  });
+
+  it('an official document in a second feed days later joins the first by its title', () => {
+    const whiteHouse = features(
+      'Designating the Center for AI Standards and Innovation to Lead Federal Evaluation of Frontier AI Models',
+      '2026-07-02T20:00:00Z',
+    );
+    const register = features(
+      'Executive Order 14413 of July 2, 2026: Designating the Center for AI Standards and Innovation To Lead Federal Evaluation of Frontier Artificial Intelligence Models',
+      '2026-07-08T04:00:00Z',
+    );
+    expect(sameDocument(whiteHouse, register)).toBe(true);
+    expect(indexOf([whiteHouse]).assign(register)?.storyId).toBe(1);
+  });
+
+  it('a tie goes to the older story, not the more recent one', () => {
+    const copy = (at: string) => features('Senators press xAI on Grok 5 safety test results', at);
+    const index = indexOf([copy('2026-07-08T10:00:00Z')], [copy('2026-07-08T11:00:00Z')]);
+    expect(index.assign(copy('2026-07-08T12:00:00Z'))?.storyId).toBe(1);
+  });
+
+  it('a change-of-status rule can keep an item out of a story', () => {
+    const index = indexOf([seed]);
+    const item = features(
+      'Washington presses Meta to accept federal AI safety review',
+      '2026-06-23T18:00:00Z',
+    );
+    expect(index.assign(item, () => false)).toBeNull();
   });
 });
 
-describe('story clustering: chance overlaps', () => {
-  it('one word in common is not the same story, even for a short headline', () => {
-    // "questions" alone would be a quarter of this headline's words.
-    const s = story({ terms: itemTerms('Senators send Meta questions on chatbots', '', ['Meta']).all });
-    expect(chooseStory(item('Meta answers investor questions'), [s])).toBeNull();
+describe('word rarity', () => {
+  it('a word seen in many headlines weighs less than a rare one; a lab’s own name weighs nothing', () => {
+    const rarity = new Rarity(words, rosterNameTerms(matcher.roster, words));
+    for (let i = 0; i < 50; i++) rarity.add(['inquiry']);
+    expect(rarity.idf('inquiry')).toBeLessThan(rarity.idf('subpoena'));
+    expect(rarity.idf('government')).toBeLessThan(rarity.idf('subpoena'));
+    expect(rarity.idf('meta')).toBe(0);
+    expect(rarity.idf('openai')).toBe(0);
+  });
+});
+
+describe('B-cubed and pairwise scores', () => {
+  it('match a hand-worked example', () => {
+    // Gold {a,b,c} {d}; predicted {a,b} {c,d}.
+    const s = scoreClusters([
+      { id: 'a', gold: 'x', predicted: '1' },
+      { id: 'b', gold: 'x', predicted: '1' },
+      { id: 'c', gold: 'x', predicted: '2' },
+      { id: 'd', gold: 'y', predicted: '2' },
+    ]);
+    expect(s.bcubed.precision).toBeCloseTo(0.75, 6);
+    expect(s.bcubed.recall).toBeCloseTo((2 / 3 + 2 / 3 + 1 / 3 + 1) / 4, 6);
+    expect(s.pairwise.precision).toBeCloseTo(0.5, 6);
+    expect(s.pairwise.recall).toBeCloseTo(1 / 3, 6);
   });
 });

@@ -93,7 +93,6 @@ function story(
     title: 'Meta asked to join CAISI review',
     labs: ['meta'],
     programs: ['caisi'],
-    terms: [],
     summary: 'A summary.',
     firstSeenAt: NOW,
     lastSeenAt: NOW,

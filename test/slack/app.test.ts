@@ -353,7 +353,6 @@ describe('App Home', () => {
         title: 'Meta faces CAISI review pressure',
         labs: ['meta'],
         programs: ['caisi'],
-        terms: [],
         summary: 's',
         published: now,
         source: {
@@ -405,7 +404,6 @@ describe('App Home', () => {
         title: 'Meta and the CAISI review',
         labs: ['meta'],
         programs: ['caisi'],
-        terms: [],
         summary: 's',
         published: now,
         source: { feedId, itemId: 'p1', outlet: 'Wire', title: 't', link: null, published: now },

@@ -63,7 +63,6 @@ function story(
       title,
       labs: extra.labs ?? ['meta'],
       programs: extra.programs ?? ['caisi'],
-      terms: ['meta', 'review'],
       summary: extra.summary ?? 'The administration emailed Meta asking it to join the voluntary review.',
       published: '2026-06-23T14:00:00.000Z',
       source: {
@@ -99,7 +98,7 @@ function addSource(s: StoryRow, outlet: string, channel: string): void {
       link: `https://example.org/${seq}`,
       published: null,
     },
-    { labs: [], programs: [], terms: [] },
+    { labs: [], programs: [] },
     iso(),
   );
   const n = (ctx.store.story(s.id) as StoryRow).sources.length;
@@ -262,7 +261,7 @@ describe('posting an alert', () => {
           link: `https://example.org/m/${i}?q=${'y'.repeat(300)}`,
           published: null,
         },
-        { labs: [], programs: [], terms: [] },
+        { labs: [], programs: [] },
         iso(),
       );
     ctx.store.enqueue(

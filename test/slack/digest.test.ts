@@ -30,7 +30,6 @@ function story(title: string, labs: string[], programs: string[], link: string) 
       title,
       labs,
       programs,
-      terms: [],
       summary: 'summary',
       published: iso(),
       source: { feedId, itemId: link, outlet: 'Wire', title, link, published: iso() },

@@ -102,7 +102,6 @@ function alert(channel: string, title: string, labs: string[], programs: string[
       title,
       labs,
       programs,
-      terms: ['review'],
       summary: `${title}. ${'The details of the review are set out at length. '.repeat(60)}`,
       published: '2026-06-24T10:00:00.000Z',
       source: {

@@ -84,7 +84,6 @@ describe('SQLite store', () => {
         title: 'T',
         labs: ['meta'],
         programs: [],
-        terms: [],
         summary: '',
         published: null,
         source: { feedId: feed.id, itemId: 'old', outlet: 'O', title: 'T', link: null, published: null },

@@ -1,0 +1,129 @@
+/**
+ * What clustering knows of one item (pure): its words, the documents it names, the kind of event it
+ * reports, the labs and programs it is about, and when it happened. Computed once per item and kept
+ * with the story's source, so later items are compared with each member as it was written.
+ */
+import type { MatchResult } from '../match/types.js';
+import { splitSentences } from '../text/sentences.js';
+import type { StoryWords } from './story-words.js';
+import { rawTokens, stem } from './words.js';
+
+export interface StoryFeatures {
+  /** Term → weight in the item: 1 for a headline word, 0.5 for a lead word, 1.5 for both. */
+  terms: Record<string, number>;
+  /** The headline's terms alone. */
+  title: string[];
+  /** Documents named, as `kind:value` ("bill:sb512", "order:14409"). */
+  ids: string[];
+  /** Kinds of event the headline reports (or its first sentence, when the headline says none). */
+  kinds: string[];
+  labs: string[];
+  programs: string[];
+  /** When the news happened, ISO. */
+  at: string;
+}
+
+const YEAR = /^(19[89]\d|20[0-3]\d)$/;
+const LEAD_WEIGHT = 0.5;
+
+/**
+ * The comparable words of a text, in order: stop words, one- and two-letter words, lone years and
+ * one- or two-digit numbers dropped; a word followed by a small number also gives the pair as one
+ * term ("GPT-5" → gpt5, "June 12" → june12), so model versions and dates tell stories apart.
+ */
+export function termsOf(text: string, words: StoryWords): string[] {
+  const tokens = rawTokens(text);
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as string;
+    const next = tokens[i + 1];
+    const numeric = /^\d+$/.test(t);
+    if (!numeric && next && /^\d{1,2}$/.test(next) && t.length >= 2) out.push(`${t}${next}`);
+    if (numeric) {
+      if (t.length >= 3 && !YEAR.test(t)) out.push(t);
+      continue;
+    }
+    if (t.length < 3 || words.stop.has(t)) continue;
+    const s = stem(t);
+    if (words.stop.has(s)) continue;
+    out.push(s);
+    // The kind of event as a term of its own: "sues", "lawsuit" and "complaint" meet there.
+    const kind = words.kinds.get(s);
+    if (kind) out.push(`~${kind}`);
+  }
+  return out;
+}
+
+/** Documents named in a text: an identifier prefix ("SB", "Executive Order") followed by a number. */
+export function identifiersOf(text: string, words: StoryWords): string[] {
+  const tokens = rawTokens(text);
+  const found = new Set<string>();
+  for (let i = 0; i < tokens.length; i++) {
+    for (const { kind, prefix } of words.identifiers) {
+      const end = i + prefix.length;
+      if (end >= tokens.length) continue;
+      let same = true;
+      for (let k = 0; k < prefix.length && same; k++) same = tokens[i + k] === prefix[k];
+      const num = tokens[end] as string;
+      if (!same || !/^\d{1,6}$/.test(num)) continue;
+      // A bill's chamber letters are part of its name (SB 12 is not AB 12); an order is its number.
+      found.add(kind === 'bill' ? `${kind}:${prefix.join('')}${num}` : `${kind}:${num}`);
+      break;
+    }
+  }
+  return [...found].sort();
+}
+
+export function kindsOf(terms: readonly string[]): string[] {
+  return [...new Set(terms.filter((t) => t.startsWith('~')).map((t) => t.slice(1)))].sort();
+}
+
+/**
+ * The entities an item is about: those in its headline when the headline names any, else those in
+ * the first two sentences of its summary, else all it mentions. A story about Meta that lists the
+ * five labs that signed, or recalls last week's directive in its third sentence, is still a story
+ * about Meta and the review.
+ */
+export function focus(match: MatchResult, ids: readonly string[], summary: string): string[] {
+  const named = (field: 'title' | 'summary', before = Number.POSITIVE_INFINITY) =>
+    ids.filter((id) => match.evidence.some((e) => e.entity === id && e.field === field && e.start < before));
+  const inTitle = named('title');
+  if (inTitle.length) return inTitle;
+  const leadEnd = splitSentences(summary).slice(0, 2).at(-1)?.end ?? summary.length;
+  const inLead = named('summary', leadEnd);
+  return inLead.length ? inLead : [...ids];
+}
+
+/** The first two sentences of a summary: what a lead says about the event, before background. */
+export function leadOf(summary: string): string {
+  const sentences = splitSentences(summary);
+  const end = sentences.slice(0, 2).at(-1)?.end;
+  return end === undefined ? summary : summary.slice(0, end);
+}
+
+export function itemFeatures(
+  item: { title: string; summary: string; at: string },
+  match: MatchResult,
+  words: StoryWords,
+): StoryFeatures {
+  const title = termsOf(item.title, words);
+  const lead = leadOf(item.summary);
+  const leadTerms = termsOf(lead, words);
+  const terms: Record<string, number> = {};
+  for (const t of title) terms[t] = 1;
+  for (const t of leadTerms) terms[t] = (terms[t] === 1 ? 1 : 0) + LEAD_WEIGHT;
+  let kinds = kindsOf(title);
+  if (kinds.length === 0) {
+    const first = splitSentences(item.summary)[0];
+    if (first) kinds = kindsOf(termsOf(item.summary.slice(first.start, first.end), words));
+  }
+  return {
+    terms,
+    title: [...new Set(title)],
+    ids: identifiersOf(`${item.title} . ${lead}`, words),
+    kinds,
+    labs: focus(match, match.labs, item.summary),
+    programs: focus(match, match.programs, item.summary),
+    at: item.at,
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The word lists story clustering uses (seeds/stories.yaml): schema, and compilation into lookup
+ * tables. Pure; src/cluster/load-story-words.ts reads the file.
+ */
+import { z } from 'zod';
+import { PAIR_FEATURES, type PairFeature, type StoryModel } from './cluster.js';
+import { rawTokens, stem } from './words.js';
+
+const words = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v.join(' ') : v));
+
+export const storyWordsSchema = z
+  .object({
+    stop: words,
+    background: z
+      .object({
+        documents: z.number().int().positive(),
+        frequent: words.default(''),
+        common: words.default(''),
+      })
+      .strict(),
+    kinds: z.record(
+      z.string().regex(/^[a-z-]+$/, 'a kind is lower-case letters and dashes'),
+      z.array(z.string().min(1)).min(1),
+    ),
+    identifiers: z
+      .array(
+        z
+          .object({
+            kind: z.string().regex(/^[a-z-]+$/),
+            prefixes: z.array(z.string().min(1)).min(1),
+          })
+          .strict(),
+      )
+      .default([]),
+    model: z
+      .object({
+        weights: z
+          .object(
+            Object.fromEntries(PAIR_FEATURES.map((f) => [f, z.number()])) as Record<PairFeature, z.ZodNumber>,
+          )
+          .strict(),
+        bias: z.number(),
+        join: z.number().gt(0).lt(1),
+        settledJoin: z.number().gt(0).lt(1),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type StoryWordsFile = z.infer<typeof storyWordsSchema>;
+
+export interface StoryWords {
+  /** Raw tokens and stems never compared. */
+  stop: ReadonlySet<string>;
+  /** Background document frequency by stem, out of `backgroundDocuments`. */
+  background: ReadonlyMap<string, number>;
+  backgroundDocuments: number;
+  /** Kind of event by stem. */
+  kinds: ReadonlyMap<string, string>;
+  /** Token sequences that, followed by a number, name a document of that kind; longest first. */
+  identifiers: readonly { kind: string; prefix: readonly string[] }[];
+  model: StoryModel;
+}
+
+/** Share of the background collection a `frequent` and a `common` word is counted in. */
+const FREQUENT_SHARE = 1 / 4;
+const COMMON_SHARE = 1 / 12;
+
+export function compileStoryWords(file: StoryWordsFile): StoryWords {
+  const stop = new Set<string>();
+  for (const w of rawTokens(file.stop)) {
+    stop.add(w);
+    stop.add(stem(w));
+  }
+  const n = file.background.documents;
+  const background = new Map<string, number>();
+  for (const w of rawTokens(file.background.common)) background.set(stem(w), Math.round(n * COMMON_SHARE));
+  for (const w of rawTokens(file.background.frequent))
+    background.set(stem(w), Math.round(n * FREQUENT_SHARE));
+  const kinds = new Map<string, string>();
+  for (const [kind, list] of Object.entries(file.kinds))
+    for (const entry of list) for (const w of rawTokens(entry)) kinds.set(stem(w), kind);
+  const identifiers = file.identifiers
+    .flatMap((g) => g.prefixes.map((p) => ({ kind: g.kind, prefix: rawTokens(p) })))
+    .filter((x) => x.prefix.length > 0)
+    .sort((a, b) => b.prefix.length - a.prefix.length);
+  return { stop, background, backgroundDocuments: n, kinds, identifiers, model: file.model };
+}

@@ -1,0 +1,36 @@
+/**
+ * Regression floor for story clustering: the labelled corpora replayed through the real poll cycle
+ * (test/helpers/story-replay.ts), scored with B-cubed. The floors sit a little below the figures
+ * measured when the clustering was last changed (README, "How stories are formed"), so a change
+ * that merges different events or splits coverage of one event more than today fails here.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { scoreClusters } from '../../src/cluster/evaluate.js';
+import { compileMatcher } from '../../src/match/matcher.js';
+import { loadRoster } from '../../src/roster/load.js';
+import { parseStoryItems, replayStories } from '../helpers/story-replay.js';
+
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+const matcher = compileMatcher(loadRoster());
+const corpus = (name: string) => parseStoryItems(readFileSync(path.join(fixtures, name), 'utf8'), name);
+
+const FLOORS = [
+  { file: 'stories.jsonl', mode: 'busy', precision: 0.63, recall: 0.58 },
+  { file: 'stories.jsonl', mode: 'realistic', precision: 0.97, recall: 0.49 },
+  { file: 'stories-holdout.jsonl', mode: 'busy', precision: 0.77, recall: 0.69 },
+  { file: 'stories-holdout.jsonl', mode: 'realistic', precision: 0.92, recall: 0.66 },
+] as const;
+
+describe('story clustering on the labelled corpora', () => {
+  for (const f of FLOORS) {
+    it(`${f.file}, ${f.mode}: B-cubed precision ≥ ${f.precision}, recall ≥ ${f.recall}`, async () => {
+      const { assignments } = await replayStories(corpus(f.file), { mode: f.mode, matcher });
+      const s = scoreClusters(assignments);
+      expect(s.bcubed.precision).toBeGreaterThanOrEqual(f.precision);
+      expect(s.bcubed.recall).toBeGreaterThanOrEqual(f.recall);
+    }, 60_000);
+  }
+});

@@ -1,0 +1,207 @@
+/**
+ * Fits the story model (seeds/stories.yaml `model`) on a labelled story corpus, and shows how it
+ * does on a corpus it was not fitted on. Run after the build:
+ *   node dist/test/fit-story-model.js [--fit a.jsonl] [--check b.jsonl]
+ * Without arguments it fits on test/fixtures/stories.jsonl, and also fits on each half of that
+ * corpus (ids a-… and b-…, written separately) and scores the other half, so the figures say how
+ * well the weights carry over to stories they never saw.
+ *
+ * Pairs: the corpus is replayed in the order the news happened, with word rarity learnt online as
+ * the bot would; every alerting item is paired with each earlier alerting item of the last 72 hours
+ * that shares a lab or program (what the index would put in front of it). Label: same story or not.
+ * Fit: logistic regression by Newton's method with a little L2 shrinkage (deterministic).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  DEFAULT_CLUSTER_OPTIONS,
+  PAIR_FEATURES,
+  type PairFeature,
+  pairFeatures,
+  StoryIndex,
+  type StoryModel,
+} from '../src/cluster/cluster.js';
+import { scoreClusters } from '../src/cluster/evaluate.js';
+import { itemFeatures, type StoryFeatures, termsOf } from '../src/cluster/features.js';
+import { loadStoryWords } from '../src/cluster/load-story-words.js';
+import { rosterNameTerms } from '../src/cluster/members.js';
+import { Rarity } from '../src/cluster/rarity.js';
+import { compileMatcher } from '../src/match/matcher.js';
+import { loadRoster } from '../src/roster/load.js';
+import { parseStoryItems, type StoryItem } from './helpers/story-replay.js';
+
+const words = loadStoryWords();
+const matcher = compileMatcher(loadRoster());
+const HOUR = 3_600_000;
+
+interface Prepared {
+  item: StoryItem;
+  features: StoryFeatures | null;
+}
+
+/** Replay in time order; call `visit` for each alerting item with the rarity as it then stood. */
+function replay(corpus: StoryItem[], visit: (p: Prepared, rarity: Rarity) => void): void {
+  const rarity = new Rarity(words, rosterNameTerms(matcher.roster, words));
+  const ordered = [...corpus].sort((a, b) => Date.parse(a.published) - Date.parse(b.published));
+  for (const item of ordered) {
+    const match = matcher.match({ title: item.title, summary: item.summary });
+    const features = match.alert
+      ? itemFeatures({ title: item.title, summary: item.summary, at: item.published }, match, words)
+      : null;
+    if (features) visit({ item, features }, rarity);
+    rarity.add(termsOf(item.title, words));
+  }
+}
+
+function pairs(corpus: StoryItem[]): { x: number[]; y: number }[] {
+  const out: { x: number[]; y: number }[] = [];
+  const earlier: Prepared[] = [];
+  replay(corpus, (p, rarity) => {
+    const f = p.features as StoryFeatures;
+    const at = Date.parse(f.at);
+    const entities = new Set([...f.labs, ...f.programs]);
+    for (const e of earlier) {
+      const g = e.features as StoryFeatures;
+      if (at - Date.parse(g.at) > 72 * HOUR) continue;
+      if (![...g.labs, ...g.programs].some((x) => entities.has(x))) continue;
+      const x = pairFeatures(f, g, (t) => rarity.idf(t));
+      if (!x) continue;
+      out.push({ x: PAIR_FEATURES.map((k) => x[k]), y: e.item.story === p.item.story ? 1 : 0 });
+    }
+    earlier.push(p);
+  });
+  return out;
+}
+
+/** Solve A·x = b (small, dense) by Gaussian elimination with partial pivoting. */
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row, b[i] as number]);
+  for (let c = 0; c < n; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < n; r++)
+      if (Math.abs(m[r]?.[c] as number) > Math.abs(m[pivot]?.[c] as number)) pivot = r;
+    [m[c], m[pivot]] = [m[pivot] as number[], m[c] as number[]];
+    const row = m[c] as number[];
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const other = m[r] as number[];
+      const factor = (other[c] as number) / (row[c] as number);
+      for (let k = c; k <= n; k++) other[k] = (other[k] as number) - factor * (row[k] as number);
+    }
+  }
+  return m.map((row, i) => (row[n] as number) / (row[i] as number));
+}
+
+/** Logistic regression (intercept last) by Newton's method with L2 shrinkage `lambda`. */
+function fitLogistic(data: { x: number[]; y: number }[], lambda = 10): number[] {
+  const d = PAIR_FEATURES.length + 1;
+  let w = new Array<number>(d).fill(0);
+  for (let iter = 0; iter < 50; iter++) {
+    const grad = new Array<number>(d).fill(0);
+    const hess = Array.from({ length: d }, () => new Array<number>(d).fill(0));
+    for (const { x, y } of data) {
+      const v = [...x, 1];
+      const z = v.reduce((s, xi, i) => s + xi * (w[i] as number), 0);
+      const p = 1 / (1 + Math.exp(-z));
+      for (let i = 0; i < d; i++) {
+        grad[i] = (grad[i] as number) + (p - y) * (v[i] as number);
+        const hi = hess[i] as number[];
+        for (let j = 0; j < d; j++)
+          hi[j] = (hi[j] as number) + p * (1 - p) * (v[i] as number) * (v[j] as number);
+      }
+    }
+    for (let i = 0; i < d - 1; i++) {
+      grad[i] = (grad[i] as number) + lambda * (w[i] as number);
+      (hess[i] as number[])[i] = ((hess[i] as number[])[i] as number) + lambda;
+    }
+    const step = solve(hess, grad);
+    w = w.map((wi, i) => wi - (step[i] as number));
+    if (step.every((s) => Math.abs(s) < 1e-7)) break;
+  }
+  return w;
+}
+
+function modelOf(w: number[], join: number, settledJoin: number): StoryModel {
+  const weights = Object.fromEntries(
+    PAIR_FEATURES.map((f, i) => [f, Number((w[i] as number).toFixed(3))]),
+  ) as Record<PairFeature, number>;
+  return { weights, bias: Number((w.at(-1) as number).toFixed(3)), join, settledJoin };
+}
+
+/** Cluster a corpus with a model, in-process (no store, one item at a time), and score it. */
+function clusterWith(corpus: StoryItem[], model: StoryModel) {
+  let index: StoryIndex | undefined;
+  let next = 1;
+  const assignments: { id: string; gold: string; predicted: string }[] = [];
+  replay(corpus, (p, rarity) => {
+    index ??= new StoryIndex(rarity, model, DEFAULT_CLUSTER_OPTIONS);
+    const f = p.features as StoryFeatures;
+    const chosen = index.assign(f);
+    let id: number;
+    if (chosen) {
+      id = chosen.storyId;
+      index.addMember(id, f);
+    } else {
+      id = next++;
+      index.add({ id, labs: f.labs, programs: f.programs, settled: false, members: [f] });
+    }
+    assignments.push({ id: p.item.id, gold: p.item.story, predicted: String(id) });
+  });
+  return scoreClusters(assignments);
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const defaultCorpus = [
+  path.join(here, 'fixtures', 'stories.jsonl'),
+  path.resolve(here, '../../test/fixtures/stories.jsonl'),
+].find((f) => existsSync(f)) as string;
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const read = (f: string) => parseStoryItems(readFileSync(f, 'utf8'), path.basename(f));
+const fitOn = read(arg('--fit') ?? defaultCorpus);
+const checks: [string, StoryItem[], StoryItem[]][] = arg('--check')
+  ? [[`fit ${arg('--fit') ?? 'corpus'} → check ${arg('--check')}`, fitOn, read(arg('--check') as string)]]
+  : [
+      [
+        'fit a-… → check b-…',
+        fitOn.filter((i) => i.id.startsWith('a-')),
+        fitOn.filter((i) => i.id.startsWith('b-')),
+      ],
+      [
+        'fit b-… → check a-…',
+        fitOn.filter((i) => i.id.startsWith('b-')),
+        fitOn.filter((i) => i.id.startsWith('a-')),
+      ],
+    ];
+const joins = [0.3, 0.4, 0.5, 0.6, 0.7];
+const x3 = (v: number) => v.toFixed(3);
+for (const [label, train, test] of checks) {
+  if (train.length === 0 || test.length === 0) continue;
+  const w = fitLogistic(pairs(train));
+  process.stdout.write(`${label}\n`);
+  for (const join of joins) {
+    const s = clusterWith(test, modelOf(w, join, Math.min(0.95, join + 0.1)));
+    process.stdout.write(
+      `  join ${join.toFixed(2)}: B-cubed P ${x3(s.bcubed.precision)} R ${x3(s.bcubed.recall)} F1 ${x3(s.bcubed.f1)}\n`,
+    );
+  }
+}
+const data = pairs(fitOn);
+const w = fitLogistic(data);
+process.stdout.write(
+  `\nfitted on ${fitOn.length} items (${data.length} pairs, ${data.filter((d) => d.y).length} same-story):\n  weights:\n`,
+);
+PAIR_FEATURES.forEach((f, i) => {
+  process.stdout.write(`    ${f}: ${(w[i] as number).toFixed(3)}\n`);
+});
+process.stdout.write(`  bias: ${(w.at(-1) as number).toFixed(3)}\n`);
+for (const join of joins) {
+  const s = clusterWith(fitOn, modelOf(w, join, Math.min(0.95, join + 0.1)));
+  process.stdout.write(
+    `  join ${join.toFixed(2)} (on the fitting corpus): P ${x3(s.bcubed.precision)} R ${x3(s.bcubed.recall)}\n`,
+  );
+}
