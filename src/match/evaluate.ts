@@ -29,6 +29,12 @@ export interface LabeledItem {
   alert: boolean;
   labs: string[];
   programs: string[];
+  /**
+   * When the item was written, for honest reporting: `before-change` items were labelled before the
+   * matcher was changed to meet them, `after-change` ones after it was finished (never tuned on).
+   * Absent for the original set.
+   */
+  written?: string;
 }
 
 export interface Misclassified {
@@ -63,6 +69,12 @@ export interface EvaluationReport {
   labAccuracy: number;
   /** Share of items whose matched program set equals the labelled one. */
   programAccuracy: number;
+  /** Program mentions, counted per item and program id: found and labelled / found / labelled. */
+  programTp: number;
+  programFp: number;
+  programFn: number;
+  programPrecision: number;
+  programRecall: number;
   misclassified: Misclassified[];
   entityMisses: EntityMiss[];
 }
@@ -105,6 +117,8 @@ export function parseLabeledItems(text: string): LabeledItem[] {
     if (typeof o.alert !== 'boolean') throw new FixtureError(lineNo, '"alert" must be true or false');
     if (!isStringArray(o.labs)) throw new FixtureError(lineNo, '"labs" must be an array of ids');
     if (!isStringArray(o.programs)) throw new FixtureError(lineNo, '"programs" must be an array of ids');
+    if (o.written !== undefined && typeof o.written !== 'string')
+      throw new FixtureError(lineNo, '"written" must be a string when present');
     ids.add(o.id);
     items.push({
       id: o.id,
@@ -113,6 +127,7 @@ export function parseLabeledItems(text: string): LabeledItem[] {
       alert: o.alert,
       labs: o.labs,
       programs: o.programs,
+      ...(o.written === undefined ? {} : { written: o.written }),
     });
   });
   return items;
@@ -137,6 +152,9 @@ export function evaluate(
   let fn = 0;
   let labsRight = 0;
   let programsRight = 0;
+  let programTp = 0;
+  let programFp = 0;
+  let programFn = 0;
   const misclassified: Misclassified[] = [];
   const entityMisses: EntityMiss[] = [];
   for (const item of items) {
@@ -157,6 +175,13 @@ export function evaluate(
     if (sameSet(item.labs, r.labs)) labsRight++;
     else
       entityMisses.push({ id: item.id, title: item.title, kind: 'labs', expected: item.labs, got: r.labs });
+    const labelled = new Set(item.programs);
+    const found = new Set(r.programs);
+    for (const p of found) {
+      if (labelled.has(p)) programTp++;
+      else programFp++;
+    }
+    for (const p of labelled) if (!found.has(p)) programFn++;
     if (sameSet(item.programs, r.programs)) programsRight++;
     else
       entityMisses.push({
@@ -184,6 +209,11 @@ export function evaluate(
     accuracy: ratio(tp + tn, items.length, 1),
     labAccuracy: ratio(labsRight, items.length, 1),
     programAccuracy: ratio(programsRight, items.length, 1),
+    programTp,
+    programFp,
+    programFn,
+    programPrecision: ratio(programTp, programTp + programFp, 1),
+    programRecall: ratio(programTp, programTp + programFn, 1),
     misclassified,
     entityMisses,
   };
@@ -198,6 +228,7 @@ export function formatReport(r: EvaluationReport): string {
     `confusion: TP ${r.tp}  FP ${r.fp}  TN ${r.tn}  FN ${r.fn}`,
     `precision ${r.precision.toFixed(3)}  recall ${r.recall.toFixed(3)}  F1 ${r.f1.toFixed(3)}  accuracy ${pct(r.accuracy)}`,
     `entities: labs exact ${pct(r.labAccuracy)}  programs exact ${pct(r.programAccuracy)}`,
+    `programs: precision ${r.programPrecision.toFixed(3)}  recall ${r.programRecall.toFixed(3)}  (found and labelled ${r.programTp}, found only ${r.programFp}, labelled only ${r.programFn})`,
   ];
   if (r.misclassified.length > 0) {
     lines.push('', 'misclassified:');
