@@ -29,7 +29,7 @@ export class SeedError extends Error {
   }
 }
 
-const formatPath = (p: readonly PropertyKey[]): string =>
+export const formatPath = (p: readonly PropertyKey[]): string =>
   p.reduce<string>(
     (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
     '',

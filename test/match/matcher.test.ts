@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileMatcher, decodeEntities, type Matcher, tokenize } from '../../src/match/matcher.js';
+import { compileMatcher, type Matcher } from '../../src/match/matcher.js';
 import type { MatchResult } from '../../src/match/types.js';
 import { loadRoster } from '../../src/roster/load.js';
+import { decodeEntities } from '../../src/text/entities.js';
+import { tokenize } from '../../src/text/tokenize.js';
 
 let matcher: Matcher;
 beforeAll(() => {
