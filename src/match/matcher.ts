@@ -411,7 +411,9 @@ class TrieMatcher implements Matcher {
       aiInTitle: found.title.has('ai'),
       aiInSummary: found.summary.has('ai'),
       notAi: found.title.has('not-ai') || found.summary.has('not-ai'),
-      business: found.title.has('business') || found.summary.has('business'),
+      // Business words count in the title only: a summary's background ("the company, which
+      // launched its model in April, ...") does not make the news the lab's own business.
+      business: found.title.has('business'),
     };
   }
 
