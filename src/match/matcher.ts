@@ -390,30 +390,40 @@ class TrieMatcher implements Matcher {
     }
     const facts = (): ItemFacts => this.facts(state, aiLab);
     const decision = decide({ labs, programs, topics, facts }, this.rules);
-    const result: MatchResult = {
+    return {
       labs,
       programs,
       topics,
       alert: decision.alert,
       reason: decision.reason,
       evidence,
+      reviewProgram: this.reviewProgram,
     };
-    if (this.reviewProgram) result.reviewProgram = this.reviewProgram;
-    return result;
   }
 
-  /** What the decision needs beyond the topics: is the item about AI, is it the lab's own business? */
+  /**
+   * What the decision needs beyond the topics: is the item about AI, is it the lab's own business?
+   * The title is scanned for these words; the summary only when the lab and the title leave it open.
+   */
   private facts(state: ItemState, aiLab: boolean): ItemFacts {
-    const found = { title: new Set<SignalKind>(), summary: new Set<SignalKind>() };
-    for (const f of state.fields) this.scanSignals(f, found[f.name], state);
+    const title = new Set<SignalKind>();
+    this.scanSignals(state.fields[0] as FieldState, title, state);
+    let aiInSummary = false;
+    let notAi = title.has('not-ai');
+    if (!aiLab && !title.has('ai')) {
+      const summary = new Set<SignalKind>();
+      this.scanSignals(state.fields[1] as FieldState, summary, state);
+      aiInSummary = summary.has('ai');
+      notAi ||= summary.has('not-ai');
+    }
     return {
       aiLab,
-      aiInTitle: found.title.has('ai'),
-      aiInSummary: found.summary.has('ai'),
-      notAi: found.title.has('not-ai') || found.summary.has('not-ai'),
+      aiInTitle: title.has('ai'),
+      aiInSummary,
+      notAi,
       // Business words count in the title only: a summary's background ("the company, which
       // launched its model in April, ...") does not make the news the lab's own business.
-      business: found.title.has('business'),
+      business: title.has('business'),
     };
   }
 

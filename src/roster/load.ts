@@ -93,7 +93,11 @@ const extensionSchema = z.object({
 });
 
 /** `base` with `extra` added; an entry of `extra` with the key of one in `base` replaces it. */
-function mergeBy<T>(base: readonly T[], extra: readonly T[], key: (x: T) => string): { list: T[]; offset: number } {
+function mergeBy<T>(
+  base: readonly T[],
+  extra: readonly T[],
+  key: (x: T) => string,
+): { list: T[]; offset: number } {
   const replaced = new Set(extra.map(key));
   const kept = base.filter((x) => !replaced.has(key(x)));
   return { list: [...kept, ...extra], offset: kept.length };
@@ -105,7 +109,8 @@ function mergeBy<T>(base: readonly T[], extra: readonly T[], key: (x: T) => stri
  */
 export function parseTeamRoster(text: string, file: string, bundled: () => Roster): Roster {
   const data = parseText(text, file);
-  const ext = data !== null && typeof data === 'object' ? (data as Record<string, unknown>).extends : undefined;
+  const ext =
+    data !== null && typeof data === 'object' ? (data as Record<string, unknown>).extends : undefined;
   if (ext === undefined) {
     const roster = validate(rosterSchema, data, file);
     checkReferences(roster, file);
