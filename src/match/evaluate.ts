@@ -2,21 +2,22 @@
  * Scores the alert decision against hand-labelled items (test/fixtures/labeled-items.jsonl).
  * Pure: the caller reads the file and passes the text or the items.
  *
- * Labelling rule used for the fixture set (and the one the matcher is designed for):
+ * Labelling rule used for the fixture sets (issue 9; README, "What alerts"):
  * - alert = true when the item names a tracked program (CAISI and its precursor, the *U.S.* AI
- *   Safety Institute; Executive Order 14409; the June 12 export-control directive), or when a
- *   tracked lab (or its product, unit or leader) is the subject of, or party to, something a
- *   government does or weighs: review or testing of models, regulation, legislation, hearings,
- *   investigations and fines by regulators, executive orders, export controls and sanctions,
- *   national-security or defence decisions, government contracts and directives. The government
- *   may be any country's, or a US state's.
- * - alert = false for: the lab's ordinary business with no government in it (launches, earnings,
- *   hires, funding, partnerships, outages); lawsuits between private parties (companies, authors,
- *   users), even when a judge rules; government AI news that names no tracked lab and no tracked
- *   program (another executive order, chip export rules, the UK AI Security Institute, state AI
- *   bills); and look-alike words: meta-analysis, metadata, the metaverse, Metaculus, explainable AI
- *   (XAI), the anthropic principle, a llama, the Gemini zodiac sign or crypto exchange, "grok" the
- *   verb, an airline copilot, "open AI models".
+ *   Safety Institute; Executive Order 14409; the June 12 export-control directive), describes the
+ *   government's pre-release review of models, or when a government (any country's, a US state's)
+ *   acts on or about a tracked lab's AI: review or testing of its models, AI regulation and
+ *   legislation, hearings, AI-related probes, fines and lawsuits, executive orders, export controls,
+ *   national-security or defence decisions about its models (designations, bans from government
+ *   networks, military use and defence contracts).
+ * - alert = false for: the lab's own business (launches, earnings, hires, funding, partnerships,
+ *   outages, a civilian government buying its product); regulation not about AI (antitrust about
+ *   search, ads or news payments, privacy and child-safety cases about a social network); lawsuits
+ *   between private parties; government AI news that names no tracked lab and no tracked program
+ *   (another executive order, chip export rules, the UK AI Security Institute, Canada's AI Safety
+ *   Institute, also "CAISI"); and look-alike words: meta-analysis, metadata, explainable AI (XAI),
+ *   the anthropic principle, a llama, the Gemini zodiac sign, "grok" the verb, an airline copilot.
+ *   Eight items of the original set were relabelled false under this rule (field `relabelled`).
  * - labs / programs list what the item is about in the roster's ids (a lab named only in passing
  *   still counts: entity accuracy measures the matcher, not the decision).
  */
