@@ -4,13 +4,13 @@
  */
 
 import { LookupError } from './answers/answer.js';
-import { demoCommand, lookupCommand, pollCommand } from './cli/commands.js';
+import { demoCommand, lookupCommand, pollCommand, teamRoster } from './cli/commands.js';
 import { feedsCommand } from './cli/feeds-command.js';
 import { type CliIO, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIO, UserError } from './cli/io.js';
 import { matchCommand } from './cli/match-command.js';
 import { parseCommand } from './cli/parse-command.js';
 import { ConfigError } from './config/config-file.js';
-import { loadRoster, SeedError } from './roster/load.js';
+import { SeedError } from './roster/load.js';
 import { StoreError } from './store/sqlite-store.js';
 
 export const USAGE = `caisi-watch — watch the news for government review of frontier AI labs
@@ -43,7 +43,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       case 'parse':
         return await parseCommand(args, io);
       case 'match':
-        return await matchCommand(args, io, loadRoster());
+        return await matchCommand(args, io, teamRoster(io));
       case 'poll':
         return await pollCommand(args, io);
       case 'feeds':

@@ -26,6 +26,7 @@ export interface ContextOptions {
   dbFile: string;
   configFile?: string | null;
   feedsEnv?: string;
+  /** The team's roster file (`CAISI_ROSTER`); when absent, the config file's `roster:`, else the bundled one. */
   rosterFile?: string;
   /** Make the store's feed list match the config (the poller does; lookups need not). */
   syncFeeds?: boolean;
@@ -33,8 +34,8 @@ export interface ContextOptions {
 }
 
 export function createContext(o: ContextOptions): Context {
-  const seed = loadRoster(o.rosterFile);
   const config = loadConfig(o.configFile ?? demoConfigPath(), o.feedsEnv);
+  const seed = loadRoster(o.rosterFile ?? config.roster);
   const store = SqliteStore.open(o.dbFile);
   if (o.syncFeeds)
     store.syncConfigFeeds(

@@ -57,6 +57,7 @@ async function runLocal(env: Env, io: CliIO): Promise<number> {
     dbFile: path.resolve(io.cwd, env.CAISI_DB),
     configFile: env.CAISI_CONFIG ?? null,
     feedsEnv: env.CAISI_FEEDS,
+    rosterFile: env.CAISI_ROSTER ? path.resolve(io.cwd, env.CAISI_ROSTER) : undefined,
     syncFeeds: true,
   });
   const config = { ...ctx.config, pollSeconds: env.CAISI_POLL_SECONDS };

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveLab } from '../answers/answer.js';
 import { lookup, parseRecentArgs } from '../answers/lookup.js';
-import { demoConfigPath } from '../config/config-file.js';
+import { demoConfigPath, loadConfig } from '../config/config-file.js';
 import { type Context, createContext, DEFAULT_DB, dbExists } from '../context.js';
 import { type PollReport, pollOnce } from '../pipeline/poll.js';
 import { alertJson, renderAlertText } from '../render/alert.js';
@@ -33,6 +33,19 @@ export function parseFlags<F extends Flags>(command: string, args: string[], opt
 
 const dbFile = (io: CliIO, flag?: string) => flag ?? io.env.CAISI_DB ?? DEFAULT_DB;
 
+/** `CAISI_ROSTER`, resolved against the working directory; undefined leaves it to the config file. */
+export const rosterEnv = (io: CliIO): string | undefined =>
+  io.env.CAISI_ROSTER ? path.resolve(io.cwd, io.env.CAISI_ROSTER) : undefined;
+
+/** The roster a command works with: `CAISI_ROSTER`, else the config file's `roster:`, else the bundled one. */
+export function teamRoster(io: CliIO): Roster {
+  const fromEnv = rosterEnv(io);
+  if (fromEnv) return loadRoster(fromEnv);
+  const configFile = io.env.CAISI_CONFIG ? path.resolve(io.cwd, io.env.CAISI_CONFIG) : null;
+  const fromConfig = configFile ? loadConfig(configFile).roster : undefined;
+  return loadRoster(fromConfig);
+}
+
 /** The roster and, when a database exists, its edits and matched news; nothing is created. */
 function withLookupContext<T>(
   io: CliIO,
@@ -40,8 +53,12 @@ function withLookupContext<T>(
   fn: (r: Roster, store: SqliteStore | null) => T,
 ): T {
   const file = dbFile(io, dbFlag);
-  if (!dbExists(file)) return fn(loadRoster(), null);
-  const ctx = createContext({ dbFile: path.resolve(io.cwd, file), configFile: io.env.CAISI_CONFIG || null });
+  if (!dbExists(file)) return fn(teamRoster(io), null);
+  const ctx = createContext({
+    dbFile: path.resolve(io.cwd, file),
+    configFile: io.env.CAISI_CONFIG || null,
+    rosterFile: rosterEnv(io),
+  });
   try {
     return fn(ctx.roster(), ctx.store);
   } finally {
@@ -103,6 +120,7 @@ export async function demoCommand(args: string[], io: CliIO): Promise<number> {
   const ctx = createContext({
     dbFile: path.join(dir, 'demo.db'),
     configFile: demoConfigPath(),
+    rosterFile: rosterEnv(io),
     syncFeeds: true,
   });
   try {
@@ -140,6 +158,7 @@ export async function pollCommand(args: string[], io: CliIO): Promise<number> {
     dbFile: path.resolve(io.cwd, dbFile(io, values.db)),
     configFile: values.config ?? (io.env.CAISI_CONFIG || null),
     feedsEnv: io.env.CAISI_FEEDS,
+    rosterFile: rosterEnv(io),
     syncFeeds: true,
   });
   // A dry run works on an in-memory copy of the database: it shows what would alert, changes nothing.

@@ -1,6 +1,8 @@
 /**
  * The config file (YAML or JSON), validated with zod: which feeds to poll and how the pipeline
  * behaves. `CAISI_FEEDS` (comma-separated URLs) replaces the file's feed list when set.
+ * `roster:` names the team's own roster file (relative to the config file); `CAISI_ROSTER` wins
+ * over it.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,6 +21,8 @@ const feedSchema = z.object({
 export const configSchema = z
   .object({
     feeds: z.array(feedSchema).default([]),
+    /** The team's own roster file, whole or `extends: bundled` (a path relative to this file). */
+    roster: z.string().min(1).optional(),
     /** The first poll of a new feed alerts only items this recent; null alerts everything (demo). */
     backfillHours: z.number().positive().nullable().default(24),
     clusterWindowHours: z.number().positive().default(72),
@@ -88,7 +92,8 @@ export function parseConfig(text: string, file: string): Config {
       ? f
       : { ...f, url: `file://${path.resolve(path.dirname(file), f.url)}` },
   );
-  return { ...r.data, feeds, file };
+  const roster = r.data.roster === undefined ? undefined : path.resolve(path.dirname(file), r.data.roster);
+  return { ...r.data, feeds, roster, file };
 }
 
 export function loadConfig(file: string, feedsEnv?: string): Config {

@@ -54,6 +54,8 @@ const envSchema = z.object({
   CAISI_DB: z.string().min(1).default('./data/caisi.db'),
   CAISI_CONFIG: z.string().optional(),
   CAISI_FEEDS: z.string().optional(),
+  /** The team's own roster file (whole, or `extends: bundled`); wins over `roster:` in the config file. */
+  CAISI_ROSTER: z.string().optional(),
   CAISI_CHANNEL: z
     .string()
     .optional()

@@ -2,21 +2,22 @@
  * Scores the alert decision against hand-labelled items (test/fixtures/labeled-items.jsonl).
  * Pure: the caller reads the file and passes the text or the items.
  *
- * Labelling rule used for the fixture set (and the one the matcher is designed for):
+ * Labelling rule used for the fixture sets (issue 9; README, "What alerts"):
  * - alert = true when the item names a tracked program (CAISI and its precursor, the *U.S.* AI
- *   Safety Institute; Executive Order 14409; the June 12 export-control directive), or when a
- *   tracked lab (or its product, unit or leader) is the subject of, or party to, something a
- *   government does or weighs: review or testing of models, regulation, legislation, hearings,
- *   investigations and fines by regulators, executive orders, export controls and sanctions,
- *   national-security or defence decisions, government contracts and directives. The government
- *   may be any country's, or a US state's.
- * - alert = false for: the lab's ordinary business with no government in it (launches, earnings,
- *   hires, funding, partnerships, outages); lawsuits between private parties (companies, authors,
- *   users), even when a judge rules; government AI news that names no tracked lab and no tracked
- *   program (another executive order, chip export rules, the UK AI Security Institute, state AI
- *   bills); and look-alike words: meta-analysis, metadata, the metaverse, Metaculus, explainable AI
- *   (XAI), the anthropic principle, a llama, the Gemini zodiac sign or crypto exchange, "grok" the
- *   verb, an airline copilot, "open AI models".
+ *   Safety Institute; Executive Order 14409; the June 12 export-control directive), describes the
+ *   government's pre-release review of models, or when a government (any country's, a US state's)
+ *   acts on or about a tracked lab's AI: review or testing of its models, AI regulation and
+ *   legislation, hearings, AI-related probes, fines and lawsuits, executive orders, export controls,
+ *   national-security or defence decisions about its models (designations, bans from government
+ *   networks, military use and defence contracts).
+ * - alert = false for: the lab's own business (launches, earnings, hires, funding, partnerships,
+ *   outages, a civilian government buying its product); regulation not about AI (antitrust about
+ *   search, ads or news payments, privacy and child-safety cases about a social network); lawsuits
+ *   between private parties; government AI news that names no tracked lab and no tracked program
+ *   (another executive order, chip export rules, the UK AI Security Institute, Canada's AI Safety
+ *   Institute, also "CAISI"); and look-alike words: meta-analysis, metadata, explainable AI (XAI),
+ *   the anthropic principle, a llama, the Gemini zodiac sign, "grok" the verb, an airline copilot.
+ *   Eight items of the original set were relabelled false under this rule (field `relabelled`).
  * - labs / programs list what the item is about in the roster's ids (a lab named only in passing
  *   still counts: entity accuracy measures the matcher, not the decision).
  */
@@ -29,6 +30,12 @@ export interface LabeledItem {
   alert: boolean;
   labs: string[];
   programs: string[];
+  /**
+   * When the item was written, for honest reporting: `before-change` items were labelled before the
+   * matcher was changed to meet them, `after-change` ones after it was finished (never tuned on).
+   * Absent for the original set.
+   */
+  written?: string;
 }
 
 export interface Misclassified {
@@ -63,6 +70,12 @@ export interface EvaluationReport {
   labAccuracy: number;
   /** Share of items whose matched program set equals the labelled one. */
   programAccuracy: number;
+  /** Program mentions, counted per item and program id: found and labelled / found / labelled. */
+  programTp: number;
+  programFp: number;
+  programFn: number;
+  programPrecision: number;
+  programRecall: number;
   misclassified: Misclassified[];
   entityMisses: EntityMiss[];
 }
@@ -105,6 +118,8 @@ export function parseLabeledItems(text: string): LabeledItem[] {
     if (typeof o.alert !== 'boolean') throw new FixtureError(lineNo, '"alert" must be true or false');
     if (!isStringArray(o.labs)) throw new FixtureError(lineNo, '"labs" must be an array of ids');
     if (!isStringArray(o.programs)) throw new FixtureError(lineNo, '"programs" must be an array of ids');
+    if (o.written !== undefined && typeof o.written !== 'string')
+      throw new FixtureError(lineNo, '"written" must be a string when present');
     ids.add(o.id);
     items.push({
       id: o.id,
@@ -113,6 +128,7 @@ export function parseLabeledItems(text: string): LabeledItem[] {
       alert: o.alert,
       labs: o.labs,
       programs: o.programs,
+      ...(o.written === undefined ? {} : { written: o.written }),
     });
   });
   return items;
@@ -137,6 +153,9 @@ export function evaluate(
   let fn = 0;
   let labsRight = 0;
   let programsRight = 0;
+  let programTp = 0;
+  let programFp = 0;
+  let programFn = 0;
   const misclassified: Misclassified[] = [];
   const entityMisses: EntityMiss[] = [];
   for (const item of items) {
@@ -157,6 +176,13 @@ export function evaluate(
     if (sameSet(item.labs, r.labs)) labsRight++;
     else
       entityMisses.push({ id: item.id, title: item.title, kind: 'labs', expected: item.labs, got: r.labs });
+    const labelled = new Set(item.programs);
+    const found = new Set(r.programs);
+    for (const p of found) {
+      if (labelled.has(p)) programTp++;
+      else programFp++;
+    }
+    for (const p of labelled) if (!found.has(p)) programFn++;
     if (sameSet(item.programs, r.programs)) programsRight++;
     else
       entityMisses.push({
@@ -184,6 +210,11 @@ export function evaluate(
     accuracy: ratio(tp + tn, items.length, 1),
     labAccuracy: ratio(labsRight, items.length, 1),
     programAccuracy: ratio(programsRight, items.length, 1),
+    programTp,
+    programFp,
+    programFn,
+    programPrecision: ratio(programTp, programTp + programFp, 1),
+    programRecall: ratio(programTp, programTp + programFn, 1),
     misclassified,
     entityMisses,
   };
@@ -198,6 +229,7 @@ export function formatReport(r: EvaluationReport): string {
     `confusion: TP ${r.tp}  FP ${r.fp}  TN ${r.tn}  FN ${r.fn}`,
     `precision ${r.precision.toFixed(3)}  recall ${r.recall.toFixed(3)}  F1 ${r.f1.toFixed(3)}  accuracy ${pct(r.accuracy)}`,
     `entities: labs exact ${pct(r.labAccuracy)}  programs exact ${pct(r.programAccuracy)}`,
+    `programs: precision ${r.programPrecision.toFixed(3)}  recall ${r.programRecall.toFixed(3)}  (found and labelled ${r.programTp}, found only ${r.programFp}, labelled only ${r.programFn})`,
   ];
   if (r.misclassified.length > 0) {
     lines.push('', 'misclassified:');

@@ -10,14 +10,15 @@
  *   or a program is the subject and signs an agreement "with" the lab;
  * - what follows the verb names a program, or reads as the government's voluntary review
  *   ("federal pre-release review", "government testing", "let evaluators test its models"), in
- *   which case the program is `caisi`;
+ *   which case the program is the roster's voluntary review program (`match.reviewProgram`);
  * - the sentence is not a question, and has no hedge, condition, denial or negation ("hopes",
  *   "expects", "may", "if", "would", "denies", "not", "refuses", "in talks") and no sign of being
  *   background ("already", "in 2024", "last year").
  * "Meta hopes to sign soon", "Meta is urged to sign", "Will Meta sign?" therefore propose nothing.
  */
+
+import { decodedOffset, decodeEntities } from '../text/entities.js';
 import { splitSentences } from '../text/sentences.js';
-import { decodedOffset, decodeEntities } from './matcher.js';
 import type { Evidence, MatchResult } from './types.js';
 
 export type ProposedStatus = 'signed' | 'withdrawn' | 'suspended';
@@ -34,9 +35,6 @@ export interface RosterChangeInput {
   title: string;
   summary?: string | null;
 }
-
-/** The program a change is about when the item describes the voluntary review without naming it. */
-export const DEFAULT_REVIEW_PROGRAM = 'caisi';
 
 const DAY = '(?:mon|tues|wednes|thurs|fri|satur|sun)day';
 const FILLER = String.raw`(?:has|have|officially|formally|finally|now|quietly|also|reportedly|today|this\s+week|on\s+${DAY}|${DAY}|(?:says|said|confirms|confirmed|announces|announced)(?:\s+(?:on\s+)?${DAY})?(?:\s+that)?\s+it)`;
@@ -112,9 +110,14 @@ function spansOf(
     .sort((a, b) => a.start - b.start);
 }
 
-function pickProgram(programs: Span[], from: number, to: number): string | undefined {
+function pickProgram(
+  programs: Span[],
+  from: number,
+  to: number,
+  review: string | undefined,
+): string | undefined {
   const inside = programs.filter((p) => p.start >= from && p.end <= to).map((p) => p.id);
-  if (inside.includes(DEFAULT_REVIEW_PROGRAM)) return DEFAULT_REVIEW_PROGRAM;
+  if (review !== undefined && inside.includes(review)) return review;
   return inside[0];
 }
 
@@ -139,7 +142,7 @@ export function detectRosterChanges(item: RosterChangeInput, match: MatchResult)
     const programs = spansOf(match.evidence, field, 'program', toDecoded);
     const sentences = field === 'title' ? [{ start: 0, end: text.length }] : splitSentences(text).slice(0, 2);
     for (const s of sentences) {
-      for (const change of readSentence(text, s.start, s.end, labs, programs)) {
+      for (const change of readSentence(text, s.start, s.end, labs, programs, match.reviewProgram)) {
         const key = `${change.lab}/${change.program}/${change.status}`;
         if (seen.has(key)) continue;
         seen.add(key);
@@ -155,7 +158,14 @@ export function detectRosterChange(item: RosterChangeInput, match: MatchResult):
   return detectRosterChanges(item, match)[0] ?? null;
 }
 
-function readSentence(text: string, start: number, end: number, allLabs: Span[], allPrograms: Span[]) {
+function readSentence(
+  text: string,
+  start: number,
+  end: number,
+  allLabs: Span[],
+  allPrograms: Span[],
+  review: string | undefined,
+) {
   const sentence = text.slice(start, end).trim();
   const out: ProposedChange[] = [];
   if (sentence.endsWith('?') || QUESTION_START.test(sentence)) return out;
@@ -202,7 +212,7 @@ function readSentence(text: string, start: number, end: number, allLabs: Span[],
     const possessive = SUSPENDED_POSSESSIVE.exec(rest);
     if (possessive) {
       const program =
-        pickProgram(programs, last.end, end) ?? (readsAsReview(rest) ? DEFAULT_REVIEW_PROGRAM : undefined);
+        pickProgram(programs, last.end, end, review) ?? (readsAsReview(rest) ? review : undefined);
       if (program) for (const lab of ids) out.push({ lab, program, status: 'suspended', evidence });
       continue;
     }
@@ -216,11 +226,11 @@ function readSentence(text: string, start: number, end: number, allLabs: Span[],
       const object = text.slice(objectStart, end);
       if (/^(?:agree|commit)/.test(verb) && NOT_AFTER_AGREE.test(object)) break;
       if (status === 'suspended' && !SUSPEND_OBJECT.test(object)) break;
-      let program = pickProgram(programs, objectStart, end);
-      if (!program && readsAsReview(object)) program = DEFAULT_REVIEW_PROGRAM;
+      let program = pickProgram(programs, objectStart, end, review);
+      if (!program && readsAsReview(object)) program = review;
       if (!program && object.trim().split(/\s+/).filter(Boolean).length <= 3) {
         // "CAISI deal: Meta signs on"
-        program = pickProgram(programs, start, end);
+        program = pickProgram(programs, start, end, review);
       }
       if (program) for (const lab of ids) out.push({ lab, program, status, evidence });
       break;

@@ -17,4 +17,9 @@ export interface MatchResult {
   /** One short reason for the alert decision, for logs and the CLI. */
   reason: string;
   evidence: Evidence[];
+  /**
+   * The roster's voluntary review program (the first of kind `voluntary-review`): what an item
+   * that describes the government's review without naming it is about.
+   */
+  reviewProgram?: string;
 }

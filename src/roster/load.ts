@@ -1,13 +1,27 @@
 /**
- * Loads and validates the roster seed file. A broken file gives one clear message naming the
- * file, the path inside it and what is wrong, and nothing else.
+ * Loads and validates the roster seed file, or a team's own roster file (`CAISI_ROSTER`, or
+ * `roster:` in the config file). A broken file gives one clear message naming the file, the path
+ * inside it and what is wrong, and nothing else.
+ *
+ * A team's file is either a whole roster, or, with `extends: bundled` at the top, an extension of
+ * the bundled one: its labs, programs, sources and events are added to the bundled ones, an entry
+ * with the id of a bundled one replaces it (a membership replaces the one for the same lab and
+ * program), and every section may be left out.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
-import { type Roster, rosterSchema } from './schema.js';
+import { z } from 'zod';
+import {
+  eventSchema,
+  labSchema,
+  membershipSchema,
+  programSchema,
+  type Roster,
+  rosterSchema,
+  sourceSchema,
+} from './schema.js';
 
 /** The folder holding the bundled seeds, found relative to this file in src/ and in dist/src/. */
 export const seedsDir = (): string => {
@@ -29,39 +43,120 @@ export class SeedError extends Error {
   }
 }
 
-/** A zod issue path as people write it: `labs[2].aliases[0].text`. */
 export const formatPath = (p: readonly PropertyKey[]): string =>
   p.reduce<string>(
     (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
     '',
   );
 
-/** Parse YAML or JSON text and validate it as a roster; `file` is only used in messages. */
-export function parseRoster(text: string, file: string): Roster {
-  let data: unknown;
+function parseText(text: string, file: string): unknown {
   try {
-    data = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
+    return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
   } catch (err) {
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
     throw new SeedError(file, '', `not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${msg}`);
   }
-  const result = rosterSchema.safeParse(data);
+}
+
+function validate<T>(schema: z.ZodType<T>, data: unknown, file: string): T {
+  const result = schema.safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0] as z.core.$ZodIssue;
     throw new SeedError(file, formatPath(issue.path), issue.message);
   }
-  checkReferences(result.data, file);
   return result.data;
 }
 
-export function loadRoster(file = defaultRosterPath()): Roster {
-  let text: string;
+/** Parse YAML or JSON text and validate it as a whole roster; `file` is only used in messages. */
+export function parseRoster(text: string, file: string): Roster {
+  const roster = validate(rosterSchema, parseText(text, file), file);
+  checkReferences(roster, file);
+  return roster;
+}
+
+function readText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     throw new SeedError(file, '', `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  return parseRoster(text, file);
+}
+
+/** A team's file that extends the bundled roster: every section optional. */
+const extensionSchema = z.object({
+  extends: z.literal('bundled'),
+  sources: z.array(sourceSchema).default([]),
+  labs: z.array(labSchema).default([]),
+  programs: z.array(programSchema).default([]),
+  memberships: z.array(membershipSchema).default([]),
+  events: z.array(eventSchema).default([]),
+});
+
+/** `base` with `extra` added; an entry of `extra` with the key of one in `base` replaces it. */
+function mergeBy<T>(
+  base: readonly T[],
+  extra: readonly T[],
+  key: (x: T) => string,
+): { list: T[]; offset: number } {
+  const replaced = new Set(extra.map(key));
+  const kept = base.filter((x) => !replaced.has(key(x)));
+  return { list: [...kept, ...extra], offset: kept.length };
+}
+
+/**
+ * Parse a team's roster file: a whole roster, or (`extends: bundled`) an extension of `bundled`.
+ * Errors name the team's file and the path inside it.
+ */
+export function parseTeamRoster(text: string, file: string, bundled: () => Roster): Roster {
+  const data = parseText(text, file);
+  const ext =
+    data !== null && typeof data === 'object' ? (data as Record<string, unknown>).extends : undefined;
+  if (ext === undefined) {
+    const roster = validate(rosterSchema, data, file);
+    checkReferences(roster, file);
+    return roster;
+  }
+  const team = validate(extensionSchema, data, file);
+  const base = bundled();
+  const byId = (x: { id: string }) => x.id;
+  const sources = mergeBy(base.sources, team.sources, byId);
+  const labs = mergeBy(base.labs, team.labs, byId);
+  const programs = mergeBy(base.programs, team.programs, byId);
+  const memberships = mergeBy(base.memberships, team.memberships, (m) => `${m.lab}/${m.program}`);
+  const events = mergeBy(base.events, team.events, byId);
+  const roster: Roster = {
+    sources: sources.list,
+    labs: labs.list,
+    programs: programs.list,
+    memberships: memberships.list,
+    events: events.list,
+  };
+  const offsets: Record<string, number> = {
+    sources: sources.offset,
+    labs: labs.offset,
+    programs: programs.offset,
+    memberships: memberships.offset,
+    events: events.offset,
+  };
+  try {
+    checkReferences(roster, file);
+  } catch (err) {
+    // Point at the entry in the team's file (its own index), or at the bundled file.
+    if (!(err instanceof SeedError)) throw err;
+    const m = /^(\w+)\[(\d+)\](.*)$/.exec(err.where);
+    const offset = m ? offsets[m[1] as string] : undefined;
+    if (!m || offset === undefined) throw err;
+    const index = Number(m[2]);
+    if (index < offset) throw new SeedError(defaultRosterPath(), '', `${err.where}: ${err.problem}`);
+    throw new SeedError(file, `${m[1]}[${index - offset}]${m[3]}`, err.problem);
+  }
+  return roster;
+}
+
+/** The bundled roster (seeds/roster.yaml), or a team's own file, whole or extending the bundled one. */
+export function loadRoster(file = defaultRosterPath()): Roster {
+  if (path.resolve(file) === path.resolve(defaultRosterPath())) return parseRoster(readText(file), file);
+  return parseTeamRoster(readText(file), file, () => loadRoster());
 }
 
 /** Ids must be unique and every reference must point at something that exists. */

@@ -45,7 +45,16 @@ export interface CommandDeps {
   checkFeeds?: (feeds: FeedRow[]) => Promise<FeedCheck[]>;
 }
 
-export const HELP = `*caisi-watch* — who has signed up to government review of frontier AI, and what the news says.
+/** "meta (facebook, fb)": a lab's id with the one-word nicknames people may type instead. */
+const labHint = (lab: Roster['labs'][number]): string => {
+  const others = lab.nicknames.filter((n) => n !== lab.id && !/\s/.test(n)).slice(0, 3);
+  return others.length ? `${lab.id} (${others.join(', ')})` : lab.id;
+};
+
+/** The `/caisi help` text; the labs and programs come from the roster as it stands. */
+export const helpText = (
+  roster: Roster,
+): string => `*caisi-watch* — who has signed up to government review of frontier AI, and what the news says.
 \`/caisi status <lab>\` — a lab's status in each program, since when, sources, latest news
 \`/caisi roster [program]\` — who has signed (e.g. \`/caisi roster caisi\`)
 \`/caisi timeline [lab|program]\` — dated events with sources
@@ -56,7 +65,7 @@ export const HELP = `*caisi-watch* — who has signed up to government review of
 \`/caisi feeds [list]\` — feeds and their health; \`feeds add <url>\`, \`feeds remove <id>\` _(admins)_
 \`/caisi feeds check\` — fetch every feed now: HTTP status, format, items, newest item, validators, verdict _(admins)_
 \`/caisi set <lab> <program> <status> [date] [source-url]\` — correct the roster _(admins)_
-Labs: meta, openai, anthropic, google-deepmind (google, gdm), microsoft, xai. Statuses: ${membershipStatus.options.join(', ')}.`;
+Labs: ${escapeMrkdwn(roster.labs.map(labHint).join(', '))}. Programs: ${escapeMrkdwn(roster.programs.map((p) => p.id).join(', '))}. Statuses: ${membershipStatus.options.join(', ')}.`;
 
 const ephemeral = (text: string, blocks?: Block[]): CommandReply => ({
   response_type: 'ephemeral',
@@ -104,7 +113,10 @@ export async function runCaisiCommand(req: CommandRequest, deps: CommandDeps): P
   const words = tokenize(req.text.slice(0, 2000));
   const sub = (words[0] ?? 'help').toLowerCase();
   try {
-    if (sub === 'help' || sub === '?') return ephemeral(HELP, [{ type: 'section', text: mrkdwnText(HELP) }]);
+    if (sub === 'help' || sub === '?') {
+      const help = helpText(deps.roster());
+      return ephemeral(help, [{ type: 'section', text: mrkdwnText(help) }]);
+    }
     if (LOOKUPS.has(sub)) return lookupReply(lookup(words, deps), words.join(' '));
     if (sub === 'feeds' && (!words[1] || words[1].toLowerCase() === 'list'))
       return feedsList(deps.store.listFeeds());

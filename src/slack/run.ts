@@ -331,6 +331,7 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
       dbFile: path.resolve(io.cwd, env.CAISI_DB),
       configFile: env.CAISI_CONFIG ?? realConfigPath(),
       feedsEnv: env.CAISI_FEEDS,
+      rosterFile: env.CAISI_ROSTER ? path.resolve(io.cwd, env.CAISI_ROSTER) : undefined,
       syncFeeds: true,
     });
   } catch (err) {

@@ -7,7 +7,8 @@
  * Everything is generated from a seed, so the feed server (a child process) and the benchmarks
  * produce the same corpus without sharing anything but the seed.
  */
-import type { Roster } from '../../src/roster/schema.js';
+import type { z } from 'zod';
+import type { Roster, rosterSchema } from '../../src/roster/schema.js';
 
 /** mulberry32: small, fast, good enough for test data. */
 export function prng(seed: number): () => number {
@@ -444,7 +445,7 @@ function syntheticName(i: number): string {
 }
 
 /** The seed roster's programs and sources with 1,000 synthetic labs of 5 aliases each. */
-export function syntheticRoster(seed: Roster, labs = 1000): Roster {
+export function syntheticRoster(seed: Roster, labs = 1000): z.input<typeof rosterSchema> {
   return {
     sources: seed.sources,
     programs: seed.programs,

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { decide, TOPIC_THRESHOLD, topicScore } from '../../src/match/decide.js';
-import { TOPIC_GROUPS } from '../../src/match/topics.js';
+import {
+  compileDecision,
+  type DecisionInput,
+  decide as decideWith,
+  topicScore,
+} from '../../src/match/decide.js';
+import { loadVocabulary } from '../../src/roster/vocabulary.js';
+
+const vocabulary = loadVocabulary();
+const rules = compileDecision(vocabulary);
+const decide = (input: DecisionInput) => decideWith(input, rules);
 
 describe('decide', () => {
   it('alerts on any program', () => {
@@ -40,15 +49,15 @@ describe('decide', () => {
   });
 
   it('counts each group once', () => {
-    expect(topicScore(['enforcement', 'enforcement'])).toBe(0.5);
-    expect(topicScore(['unknown'])).toBe(0);
+    expect(topicScore(['enforcement', 'enforcement'], rules)).toBe(0.5);
+    expect(topicScore(['unknown'], rules)).toBe(0);
   });
 
   it('has weights that make sense', () => {
-    const ids = TOPIC_GROUPS.map((g) => g.id);
+    const ids = vocabulary.topics.map((g) => g.id);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const g of TOPIC_GROUPS) {
-      expect([0.5, TOPIC_THRESHOLD]).toContain(g.weight);
+    for (const g of vocabulary.topics) {
+      expect([0.5, vocabulary.decision.threshold]).toContain(g.weight);
       expect(g.terms.length).toBeGreaterThan(0);
     }
   });

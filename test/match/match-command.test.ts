@@ -103,7 +103,8 @@ describe('caisi-watch match', () => {
   it('streams a long input line by line', async () => {
     const n = 5000;
     async function* gen() {
-      for (let i = 0; i < n; i++) yield `{"id":"${i}","title":"Meta faces Senate probe ${i}","summary":""}\n`;
+      for (let i = 0; i < n; i++)
+        yield `{"id":"${i}","title":"Meta faces Senate probe of its AI models ${i}","summary":""}\n`;
     }
     const { io, out } = makeIO(Readable.from(gen()));
     expect(await matchCommand([], io, roster)).toBe(0);

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileMatcher, decodeEntities, type Matcher, tokenize } from '../../src/match/matcher.js';
+import { compileMatcher, type Matcher } from '../../src/match/matcher.js';
 import type { MatchResult } from '../../src/match/types.js';
 import { loadRoster } from '../../src/roster/load.js';
+import { decodeEntities } from '../../src/text/entities.js';
+import { tokenize } from '../../src/text/tokenize.js';
 
 let matcher: Matcher;
 beforeAll(() => {
@@ -288,6 +290,53 @@ describe('forms of a name', () => {
 
   it('accepts a missing summary', () => {
     expect(matcher.match({ title: 'CAISI update' }).programs).toEqual(['caisi']);
+  });
+});
+
+describe('collisions told apart by context (rules in seeds/roster.yaml)', () => {
+  it("does not read Canada's AI Safety Institute (also CAISI) as the US program", () => {
+    for (const [title, summary] of [
+      ["Canada's AI Safety Institute (CAISI) funds new research", ''],
+      ['CAISI opens a Toronto lab', 'The institute works with CIFAR and Mila.'],
+      ['ISED expands CAISI mandate', ''],
+    ] as const) {
+      const r = run(title, summary);
+      expect(r.programs, title).toEqual([]);
+      expect(r.alert, title).toBe(false);
+    }
+    // ...unless the item also names the US program's own context
+    expect(
+      run('CAISI and Canada sign testing pact', 'The Commerce Department center will share methods.')
+        .programs,
+    ).toEqual(['caisi']);
+    expect(run('CAISI publishes evaluation of a Chinese model').programs).toEqual(['caisi']);
+  });
+
+  it('does not read the UK AI Safety or Security Institute as CAISI', () => {
+    expect(run('UK AI Security Institute tests new models').programs).toEqual([]);
+    expect(run("Britain's AI Safety Institute is renamed").programs).toEqual([]);
+  });
+});
+
+describe('what alerts (issue 9): government acting on or about the lab’s AI', () => {
+  const cases: [string, string, boolean][] = [
+    [
+      'EU fines Meta over Facebook Marketplace tying',
+      'The Commission said Meta abused its dominance.',
+      false,
+    ],
+    ['Australia fines Meta over child safety on Instagram', '', false],
+    ['Google ordered to pay news publishers in antitrust case', '', false],
+    ['EU opens probe into Meta AI training on user posts', '', true],
+    ['Regulators probe Microsoft Copilot bundling', '', true],
+    ['Anthropic hires former White House official', '', false],
+    ['OpenAI partners with toymaker on AI-powered toys', '', false],
+    ['Anthropic offers Claude to federal agencies for $1', '', false],
+    ['Italy fines OpenAI over ChatGPT launch', '', true],
+  ];
+  it.each(cases)('%s', (title, summary, alert) => {
+    const r = run(title, summary);
+    expect(r.alert, r.reason).toBe(alert);
   });
 });
 

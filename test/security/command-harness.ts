@@ -8,6 +8,7 @@ import { FeedFetchError } from '../../src/feeds/fetch.js';
 import { checkNewFeedUrl, type Resolve } from '../../src/feeds/url-policy.js';
 import { applyRosterEdits } from '../../src/roster/effective.js';
 import { loadRoster } from '../../src/roster/load.js';
+import type { Roster } from '../../src/roster/schema.js';
 import { type CommandDeps, type CommandReply, runCaisiCommand } from '../../src/slack/command.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { ManualClock } from '../../src/util/clock.js';
@@ -42,7 +43,7 @@ export interface Harness {
 }
 
 export function commandHarness(
-  o: { admins?: string[]; allowPrivateFeeds?: boolean; dns?: Record<string, string[]> } = {},
+  o: { admins?: string[]; allowPrivateFeeds?: boolean; dns?: Record<string, string[]>; roster?: Roster } = {},
 ): Harness {
   const store = SqliteStore.open(':memory:');
   const clock = new ManualClock(Date.parse('2026-06-25T12:00:00Z'));
@@ -51,7 +52,7 @@ export function commandHarness(
   const { resolve, calls } = fakeResolver(o.dns);
   const deps: CommandDeps = {
     store,
-    roster: () => applyRosterEdits(seedRoster, store.rosterEdits()),
+    roster: () => applyRosterEdits(o.roster ?? seedRoster, store.rosterEdits()),
     config: { allowPrivateFeeds: allowPrivate },
     clock,
     isAdmin: async (userId) => admins.has(userId),
