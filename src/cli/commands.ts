@@ -139,7 +139,7 @@ export async function pollCommand(args: string[], io: CliIO): Promise<number> {
   const ctx = createContext({
     dbFile: path.resolve(io.cwd, dbFile(io, values.db)),
     configFile: values.config ?? (io.env.CAISI_CONFIG || null),
-    feedsEnv: io.env.CAISI_FEEDS,
+    env: { CAISI_FEEDS: io.env.CAISI_FEEDS },
     syncFeeds: true,
   });
   // A dry run works on an in-memory copy of the database: it shows what would alert, changes nothing.

@@ -309,7 +309,7 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
     ctx = createContext({
       dbFile: path.resolve(io.cwd, env.CAISI_DB),
       configFile: env.CAISI_CONFIG ?? realConfigPath(),
-      feedsEnv: env.CAISI_FEEDS,
+      env,
       syncFeeds: true,
     });
   } catch (err) {
@@ -319,11 +319,7 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
     }
     throw err;
   }
-  const config: Config = {
-    ...ctx.config,
-    pollSeconds: env.CAISI_POLL_SECONDS,
-    allowPrivateFeeds: ctx.config.allowPrivateFeeds || env.CAISI_ALLOW_PRIVATE_FEEDS,
-  };
+  const config: Config = ctx.config;
   const health: Health = { lastPollStartedAt: null, lastPollFinishedAt: null, startedAt: clock.now() };
   const http = env.mode === 'http';
   let slack: SlackApp;
