@@ -22,9 +22,10 @@ import type { OutboxRow } from '../store/types.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { createLogger } from '../util/logger.js';
 import { createAdminCheck } from './admins.js';
-import { AUTH_ERRORS, Deliverer } from './deliver.js';
+import { Deliverer } from './deliver.js';
 import type { SlackDeps } from './deps.js';
 import { queueDueDigests } from './digest.js';
+import { AUTH_ERRORS, scopeLabel } from './slack-errors.js';
 
 /** Bolt's logger interface, writing through pino so every line is JSON and redacted. */
 function boltLogger(logger: Logger): BoltLogger {
@@ -150,6 +151,10 @@ export function createSlackApp(o: SlackAppOptions): SlackApp {
     logger,
     channelGapMs: o.channelGapMs,
     onParked: (row, error) => notifyParked(o, row, error),
+    onMissingScope: (scope, method) => {
+      notifyMissingScope(o, scope, method);
+      wake();
+    },
   });
   const deps: SlackDeps = {
     store,
@@ -206,6 +211,33 @@ export function notifyParked(
     );
   if (o.admins.length === 0)
     o.logger.warn({ channel: row.channel, error }, 'alert parked; no CAISI_ADMINS to notify');
+}
+
+/**
+ * A scope the bot token lacks is told to each admin privately, once: which scope, for what, and
+ * that only what needs it waits.
+ */
+export function notifyMissingScope(
+  o: Pick<SlackAppOptions, 'admins' | 'store' | 'clock' | 'logger'>,
+  scope: string,
+  method: string,
+): void {
+  const now = new Date(o.clock.now()).toISOString();
+  for (const admin of o.admins)
+    o.store.enqueue(
+      {
+        key: `notice:missing-scope:${scope}:${admin}`,
+        kind: 'notice',
+        storyId: null,
+        channel: admin,
+        payload: {
+          text: `caisi-watch needs the Slack scope ${scopeLabel(scope)} (for ${method}), which its token does not have. What needs it is parked, not lost; everything else goes on. Add the scope under OAuth & Permissions (manifest.yml lists every scope the bot needs), reinstall the app, and restart the bot.`,
+        },
+      },
+      now,
+    );
+  if (o.admins.length === 0)
+    o.logger.warn({ scope, method }, 'missing Slack scope; no CAISI_ADMINS to notify');
 }
 
 /** A feed the poller disabled is told to each admin privately, once (never in the alert channel). */

@@ -32,7 +32,7 @@ beforeAll(async () => {
       },
     ]),
   });
-  slack = await startSlackApiServer({ token: BOT_TOKEN });
+  slack = await startSlackApiServer({ token: BOT_TOKEN, appToken: 'xapp-1-A0TEST-secret-app-token' });
 });
 
 afterAll(async () => {
