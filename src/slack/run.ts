@@ -21,11 +21,13 @@ import { StoreError } from '../store/sqlite-store.js';
 import type { OutboxRow } from '../store/types.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { createLogger } from '../util/logger.js';
+import { installProcessGuards } from '../util/process-guard.js';
 import { createAdminCheck } from './admins.js';
 import { Deliverer } from './deliver.js';
 import type { SlackDeps } from './deps.js';
 import { queueDueDigests } from './digest.js';
 import { AUTH_ERRORS, scopeLabel } from './slack-errors.js';
+import { AppTokenRefusedError, ResilientSocketModeReceiver, type RetryPolicy } from './socket.js';
 
 /** Bolt's logger interface, writing through pino so every line is JSON and redacted. */
 function boltLogger(logger: Logger): BoltLogger {
@@ -94,10 +96,14 @@ export interface SlackAppOptions {
    * kills the process with a stack trace, and a failure is cached for every later request.
    */
   deferTokenCheck?: boolean;
+  /** Socket Mode connection retries (tests shorten them) and the pong timeout. */
+  socket?: { retry?: RetryPolicy; random?: () => number; clientPingTimeoutMs?: number };
 }
 
 export interface SlackApp {
   app: App;
+  /** Socket Mode only: the connection, which reconnects by itself. */
+  socket: ResilientSocketModeReceiver | null;
   deliverer: Deliverer;
   deps: SlackDeps;
   /** Set what `wakeDelivery` calls (the delivery loop's wake-up). */
@@ -113,11 +119,22 @@ export function createSlackApp(o: SlackAppOptions): SlackApp {
   const clientOptions = {
     slackApiUrl: o.slackApiUrl ? o.slackApiUrl.replace(/\/?$/, '/') : undefined,
     // The outbox owns retries: the client's own retry after a network error could post twice.
+    // (The Socket Mode connection has its own client and retries; it does not inherit this.)
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: 10_000,
   };
   const http = o.mode === 'http';
+  const socket = http
+    ? null
+    : new ResilientSocketModeReceiver({
+        appToken: o.appToken as string,
+        slackApiUrl: o.slackApiUrl,
+        logger,
+        retry: o.socket?.retry,
+        random: o.socket?.random,
+        clientPingTimeoutMs: o.socket?.clientPingTimeoutMs,
+      });
   const app = new App({
     token: o.botToken,
     logger: boltLogger(logger),
@@ -138,7 +155,7 @@ export function createSlackApp(o: SlackAppOptions): SlackApp {
             },
           ],
         }
-      : { appToken: o.appToken, socketMode: true }),
+      : { receiver: socket as ResilientSocketModeReceiver }),
   });
 
   const { isAdmin, whoCanWrite } = createAdminCheck(app.client, o.admins, clock, logger);
@@ -180,6 +197,7 @@ export function createSlackApp(o: SlackAppOptions): SlackApp {
   });
   return {
     app,
+    socket,
     deliverer,
     deps,
     onWake: (fn) => {
@@ -336,6 +354,37 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
       (s): s is string => !!s,
     ),
   });
+  // One line for a promise rejection nobody handled (the bot keeps running); an uncaught
+  // exception is fatal: one line, then a clean stop with exit 1.
+  let failed = false;
+  let requestStop: (() => void) | null = null;
+  const removeGuards = installProcessGuards(process, logger, () => {
+    failed = true;
+    if (requestStop) requestStop();
+    else process.exit(EXIT_FAILURE); // nothing to stop cleanly yet
+  });
+  try {
+    const code = await runBot(env, io, clock, logger, (stop) => {
+      requestStop = stop;
+    });
+    return failed && code === EXIT_OK ? EXIT_FAILURE : code;
+  } finally {
+    removeGuards();
+    // Everything is closed; should a library still hold a socket or timer open, do not hang.
+    setTimeout(() => {
+      logger.warn('a connection was still open 5 s after stopping; exiting anyway');
+      process.exit();
+    }, 5000).unref();
+  }
+}
+
+async function runBot(
+  env: Env,
+  io: CliIO,
+  clock: Clock,
+  logger: Logger,
+  onStopHandle: (stop: () => void) => void,
+): Promise<number> {
   let ctx: Context;
   try {
     ctx = createContext({
@@ -391,6 +440,7 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    onStopHandle(stop);
   });
 
   try {
@@ -437,7 +487,18 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
       'caisi-watch started',
     );
   } catch (err) {
+    if (err instanceof AppTokenRefusedError) {
+      logger.error(
+        { error: err.code },
+        `Slack refused the app-level token (${err.code}): not started, nothing is lost; fix SLACK_APP_TOKEN and start again`,
+      );
+      io.stderr(`caisi-watch start: SLACK_APP_TOKEN: Slack refused the token (${err.code})\n`);
+      await app.stop().catch(() => {});
+      ctx.close();
+      return EXIT_USAGE;
+    }
     logger.error({ err: (err as Error).message }, 'could not start the Slack app');
+    await app.stop().catch(() => {});
     ctx.close();
     return EXIT_FAILURE;
   }
