@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { type Config, demoConfigPath, loadConfig } from './config/config-file.js';
+import { type ConfigEnv, effectiveConfig } from './config/effective.js';
 import { compileMatcher, type Matcher } from './match/matcher.js';
 import { applyRosterEdits } from './roster/effective.js';
 import { loadRoster } from './roster/load.js';
@@ -25,7 +26,8 @@ export interface Context {
 export interface ContextOptions {
   dbFile: string;
   configFile?: string | null;
-  feedsEnv?: string;
+  /** Environment variables that override config-file keys (effective.ts). */
+  env?: ConfigEnv;
   /** The team's roster file (`CAISI_ROSTER`); when absent, the config file's `roster:`, else the bundled one. */
   rosterFile?: string;
   /** Make the store's feed list match the config (the poller does; lookups need not). */
@@ -34,7 +36,7 @@ export interface ContextOptions {
 }
 
 export function createContext(o: ContextOptions): Context {
-  const config = loadConfig(o.configFile ?? demoConfigPath(), o.feedsEnv);
+  const config = effectiveConfig(loadConfig(o.configFile ?? demoConfigPath()), o.env);
   const seed = loadRoster(o.rosterFile ?? config.roster);
   const store = SqliteStore.open(o.dbFile);
   if (o.syncFeeds)

@@ -56,11 +56,11 @@ async function runLocal(env: Env, io: CliIO): Promise<number> {
   const ctx = createContext({
     dbFile: path.resolve(io.cwd, env.CAISI_DB),
     configFile: env.CAISI_CONFIG ?? null,
-    feedsEnv: env.CAISI_FEEDS,
+    env,
     rosterFile: env.CAISI_ROSTER ? path.resolve(io.cwd, env.CAISI_ROSTER) : undefined,
     syncFeeds: true,
   });
-  const config = { ...ctx.config, pollSeconds: env.CAISI_POLL_SECONDS };
+  const config = ctx.config;
   try {
     while (!stopping) {
       try {
@@ -88,7 +88,7 @@ async function runLocal(env: Env, io: CliIO): Promise<number> {
       }
       if (stopping) break;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, env.CAISI_POLL_SECONDS * 1000);
+        const timer = setTimeout(resolve, config.pollSeconds * 1000);
         wake = () => {
           clearTimeout(timer);
           resolve();

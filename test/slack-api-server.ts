@@ -22,7 +22,15 @@
  *   `holdNext(method)` — processed and stored as if Slack did it, but the HTTP answer is held back.
  * - Every request is recorded in `calls`; `waitFor*` helpers resolve on events (no polling).
  *
- * Not modelled: per-method rate-limit tiers (script 429s instead), scopes, message deletion, files.
+ * - Scopes: the bot token holds the bot scopes of manifest.yml (or `opts.scopes`); a method, or a
+ *   conversation type, the token has no scope for answers `missing_scope` with `needed` and `provided`
+ *   as Slack does (table in test/slack-scopes.ts). `chat:write.public` decides whether the bot may post
+ *   in a public channel it is not in.
+ * - Socket Mode: `apps.connections.open` with the app-level token (`opts.appToken`) answers the URL
+ *   given by `setSocketModeUrl()` (a local WebSocket server, test/socket-mode-server.ts); the bot token
+ *   there is `not_allowed_token_type`.
+ *
+ * Not modelled: per-method rate-limit tiers (script 429s instead), message deletion, files.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -41,6 +49,7 @@ import {
   MAX_SECTION_FIELDS,
   MAX_SECTION_TEXT,
 } from '../src/render/limits.js';
+import { type ConversationKind, kindOfId, manifestBotScopes, scopesFor } from './slack-scopes.js';
 
 export type Args = Record<string, unknown>;
 
@@ -77,8 +86,15 @@ export interface SlackApiServerOptions {
   users?: Record<string, UserFlags>;
   /** Channel allow-list: when given, any other channel id is `channel_not_found`. */
   channels?: string[] | Record<string, ChannelInit>;
-  /** The bot has chat:write.public (posting to public channels it is not in). Default true. */
+  /** The bot token's scopes. Default: the bot scopes of manifest.yml. */
+  scopes?: string[];
+  /**
+   * The bot may post to public channels it is not in. Default: whether it has chat:write.public.
+   * (Kept for tests that only care about membership; `scopes` is the faithful way.)
+   */
   chatWritePublic?: boolean;
+  /** The app-level token (`xapp-…`) that `apps.connections.open` accepts. */
+  appToken?: string;
   /** Clock used for message `ts` (ms). Default Date.now. */
   now?: () => number;
 }
@@ -179,6 +195,7 @@ const METHODS = new Set([
   'conversations.join',
   'views.publish',
   'users.info',
+  'apps.connections.open',
 ]);
 
 function tsToMicros(ts: string): bigint {
@@ -359,7 +376,10 @@ export class SlackApiServer {
   private readonly holds = new Map<string, HoldRule[]>();
   private readonly pending = new Set<() => void>();
   private readonly restrictChannels: boolean;
-  private readonly chatWritePublic: boolean;
+  private readonly chatWritePublicOption: boolean | undefined;
+  private scopeSet: Set<string>;
+  readonly appToken: string;
+  private socketModeUrl: (() => string) | null = null;
   private readonly now: () => number;
   private lastMicros = 0n;
   private viewSeq = 0;
@@ -374,7 +394,9 @@ export class SlackApiServer {
     this.teamDomain = opts.teamDomain ?? 'caisi-test';
     this.users = new Map(Object.entries(opts.users ?? {}));
     this.restrictChannels = opts.channels !== undefined;
-    this.chatWritePublic = opts.chatWritePublic ?? true;
+    this.chatWritePublicOption = opts.chatWritePublic;
+    this.scopeSet = new Set(opts.scopes ?? manifestBotScopes());
+    this.appToken = opts.appToken ?? 'xapp-1-A0TEST-app-level-token';
     this.now = opts.now ?? Date.now;
     if (Array.isArray(opts.channels)) for (const id of opts.channels) this.setChannel(id, {});
     else if (opts.channels) for (const [id, init] of Object.entries(opts.channels)) this.setChannel(id, init);
@@ -464,6 +486,20 @@ export class SlackApiServer {
     };
     this.channelStates.set(id, state);
     return state;
+  }
+
+  /** The bot token's scopes now (as if the app were reinstalled with these). */
+  setScopes(scopes: string[]): void {
+    this.scopeSet = new Set(scopes);
+  }
+
+  get scopes(): string[] {
+    return [...this.scopeSet];
+  }
+
+  /** What `apps.connections.open` answers: a fresh WebSocket URL each time. */
+  setSocketModeUrl(url: (() => string) | null): void {
+    this.socketModeUrl = url;
   }
 
   setUser(id: string, flags: UserFlags): void {
@@ -805,7 +841,11 @@ export class SlackApiServer {
     if (!METHODS.has(method)) return { ok: false, error: 'unknown_method', req_method: method };
     if (method === 'api.test') return { ok: true, args };
     if (!call.token) return { ok: false, error: 'not_authed' };
+    if (method === 'apps.connections.open') return this.connectionsOpen(call.token);
+    if (call.token === this.appToken) return { ok: false, error: 'not_allowed_token_type' };
     if (call.token !== this.token) return { ok: false, error: 'invalid_auth' };
+    const missing = this.missingScope(method, args);
+    if (missing) return missing;
     switch (method) {
       case 'auth.test':
         return {
@@ -843,6 +883,36 @@ export class SlackApiServer {
       default:
         return { ok: false, error: 'unknown_method', req_method: method };
     }
+  }
+
+  private get chatWritePublic(): boolean {
+    return this.chatWritePublicOption ?? this.scopeSet.has('chat:write.public');
+  }
+
+  /** `missing_scope` when the token has none of the scopes `method` needs here, as Slack words it. */
+  private missingScope(method: string, args: Args): Result | undefined {
+    let kind: ConversationKind | undefined;
+    const id = str(args.channel);
+    if (id) {
+      const state = this.channelStates.get(id);
+      kind = state ? (state.is_im ? 'im' : state.is_private ? 'groups' : 'channels') : kindOfId(id);
+    }
+    const needed = scopesFor(method, kind);
+    if (!needed || needed.some((s) => this.scopeSet.has(s))) return undefined;
+    return {
+      ok: false,
+      error: 'missing_scope',
+      needed: needed.join(','),
+      provided: [...this.scopeSet].join(','),
+    };
+  }
+
+  /** Socket Mode: the app-level token gets a WebSocket URL; a bot token is the wrong kind. */
+  private connectionsOpen(token: string): Result {
+    if (token === this.token) return { ok: false, error: 'not_allowed_token_type' };
+    if (token !== this.appToken) return { ok: false, error: 'invalid_auth' };
+    if (!this.socketModeUrl) return { ok: false, error: 'internal_error' };
+    return { ok: true, url: this.socketModeUrl() };
   }
 
   private nextTs(): string {

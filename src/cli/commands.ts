@@ -157,7 +157,7 @@ export async function pollCommand(args: string[], io: CliIO): Promise<number> {
   const ctx = createContext({
     dbFile: path.resolve(io.cwd, dbFile(io, values.db)),
     configFile: values.config ?? (io.env.CAISI_CONFIG || null),
-    feedsEnv: io.env.CAISI_FEEDS,
+    env: { CAISI_FEEDS: io.env.CAISI_FEEDS },
     rosterFile: rosterEnv(io),
     syncFeeds: true,
   });

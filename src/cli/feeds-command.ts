@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { demoConfigPath, loadConfig } from '../config/config-file.js';
+import { effectiveConfig } from '../config/effective.js';
 import { formatCheckSummary, formatCheckText } from '../feeds/check.js';
 import { checkFeeds } from '../feeds/check-run.js';
 import { systemClock } from '../util/clock.js';
@@ -25,7 +26,9 @@ export async function feedsCommand(args: string[], io: CliIO): Promise<number> {
   });
   if (positionals.length) throw new UserError(`feeds check: unexpected argument "${positionals[0]}"`);
   const file = values.config ?? (io.env.CAISI_CONFIG || null);
-  const config = loadConfig(file ? path.resolve(io.cwd, file) : demoConfigPath(), io.env.CAISI_FEEDS);
+  const config = effectiveConfig(loadConfig(file ? path.resolve(io.cwd, file) : demoConfigPath()), {
+    CAISI_FEEDS: io.env.CAISI_FEEDS,
+  });
   const checks = await checkFeeds(
     // Feeds from the operator's config may be on a private network, as when polled.
     config.feeds.map((f) => ({ url: f.url, name: f.name ?? null, allowPrivate: true, allowFile: true })),

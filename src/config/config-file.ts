@@ -1,6 +1,6 @@
 /**
  * The config file (YAML or JSON), validated with zod: which feeds to poll and how the pipeline
- * behaves. `CAISI_FEEDS` (comma-separated URLs) replaces the file's feed list when set.
+ * behaves. Environment variables that override file keys are laid on top in effective.ts.
  * `roster:` names the team's own roster file (relative to the config file); `CAISI_ROSTER` wins
  * over it.
  */
@@ -9,6 +9,9 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { seedsDir } from '../roster/load.js';
+
+/** The shortest poll interval, in the file and in `CAISI_POLL_SECONDS` alike. */
+export const MIN_POLL_SECONDS = 1;
 
 const feedSchema = z.object({
   /** http(s) URL, or a path (relative to the config file) for bundled demo feeds. */
@@ -26,7 +29,7 @@ export const configSchema = z
     /** The first poll of a new feed alerts only items this recent; null alerts everything (demo). */
     backfillHours: z.number().positive().nullable().default(24),
     clusterWindowHours: z.number().positive().default(72),
-    pollSeconds: z.number().int().min(10).default(300),
+    pollSeconds: z.number().int().min(MIN_POLL_SECONDS).default(300),
     fetch: z
       .object({
         timeoutSeconds: z.number().positive().default(15),
@@ -96,7 +99,7 @@ export function parseConfig(text: string, file: string): Config {
   return { ...r.data, feeds, roster, file };
 }
 
-export function loadConfig(file: string, feedsEnv?: string): Config {
+export function loadConfig(file: string): Config {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -105,8 +108,7 @@ export function loadConfig(file: string, feedsEnv?: string): Config {
       `${file}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
     );
   }
-  const config = parseConfig(text, file);
-  return feedsEnv?.trim() ? { ...config, feeds: parseFeedsEnv(feedsEnv) } : config;
+  return parseConfig(text, file);
 }
 
 /** `CAISI_FEEDS`: comma-separated http(s) URLs. */

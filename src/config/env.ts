@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { secretMasker, secretValues } from '../util/secrets.js';
+import { MIN_POLL_SECONDS } from './config-file.js';
 
 const SECRET_VARS = new Set(['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET']);
 
@@ -63,12 +64,17 @@ const envSchema = z.object({
       (v) => !v || /^[CGD][A-Z0-9]{2,}$/.test(v),
       'must be a channel id such as C0123ABCD (not a #name)',
     ),
-  CAISI_POLL_SECONDS: z.coerce.number().int().min(1, 'must be at least 1').default(300),
+  // Unset means "the config file's pollSeconds" (effective.ts), not a default of its own.
+  CAISI_POLL_SECONDS: z.coerce
+    .number()
+    .int('must be a whole number of seconds')
+    .min(MIN_POLL_SECONDS, `must be at least ${MIN_POLL_SECONDS}`)
+    .optional(),
   CAISI_ADMINS: idList('user'),
   CAISI_ALLOW_PRIVATE_FEEDS: z
     .enum(['true', 'false', '1', '0', ''])
     .optional()
-    .transform((v) => v === 'true' || v === '1'),
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -16,39 +16,15 @@ import type { SqliteStore } from '../store/sqlite-store.js';
 import type { OutboxRow } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 import { renderDigest } from './digest.js';
+import {
+  classifySlackError,
+  MISSING_SCOPE_PREFIX,
+  missingScopeError,
+  type SlackCallError,
+  scopeLabel,
+} from './slack-errors.js';
 
 export const ALERT_EVENT_TYPE = 'caisi_alert';
-
-/** Errors after which the delivery waits for a person (bot not in channel, channel gone). */
-const PARK_ERRORS = new Set([
-  'channel_not_found',
-  'not_in_channel',
-  'is_archived',
-  'channel_is_archived',
-  'restricted_action',
-  'cannot_dm_bot',
-  'user_not_found',
-]);
-/** Errors after which nothing can be posted until the token is fixed. */
-export const AUTH_ERRORS = new Set([
-  'invalid_auth',
-  'token_revoked',
-  'token_expired',
-  'account_inactive',
-  'not_authed',
-  'missing_scope',
-  'team_access_not_granted',
-]);
-/** Errors about the message itself: send a plainer, shorter one instead. */
-const CONTENT_ERRORS = new Set([
-  'msg_too_long',
-  'invalid_blocks',
-  'invalid_blocks_format',
-  'msg_blocks_too_long',
-  'too_many_blocks',
-  'invalid_metadata_format',
-  'metadata_too_large',
-]);
 
 export interface DelivererDeps {
   store: SqliteStore;
@@ -60,15 +36,15 @@ export interface DelivererDeps {
   channelGapMs?: number;
   /** Told when a delivery is parked, so admins hear of it privately. */
   onParked?: (row: OutboxRow, error: string) => void;
+  /**
+   * Told the first time (per run) Slack refuses a call for lack of a scope, so admins hear which
+   * scope to add. `method` is the Web API method that needed it.
+   */
+  onMissingScope?: (scope: string, method: string) => void;
   maxAttempts?: number;
 }
 
-type SlackError = Error & {
-  code?: string;
-  retryAfter?: number;
-  statusCode?: number;
-  data?: { error?: string };
-};
+type SlackError = SlackCallError;
 
 export const backoffMs = (attempts: number) => Math.min(1000 * 2 ** Math.max(0, attempts - 1), 5 * 60_000);
 
@@ -86,6 +62,8 @@ export class Deliverer {
   /** Channels the bot joined (or need not / cannot join) since start. */
   private readonly joined = new Set<string>();
   private authError: string | null = null;
+  /** Scopes Slack said the token lacks, since start. */
+  private readonly missingScopes = new Set<string>();
   private readonly gap: number;
 
   constructor(private readonly d: DelivererDeps) {
@@ -109,6 +87,9 @@ export class Deliverer {
    * key; found → sent, not found → pending again.
    */
   async recover(): Promise<void> {
+    // Parked for a missing scope: the scope may have been added since (reinstall, restart); try again.
+    const released = this.d.store.unparkByError(MISSING_SCOPE_PREFIX, this.iso());
+    if (released) this.d.logger.info({ released }, 'deliveries parked for a missing scope are tried again');
     for (const row of this.d.store.inDoubtDeliveries()) {
       try {
         const ts = await this.findPosted(row);
@@ -120,6 +101,12 @@ export class Deliverer {
           this.d.store.patchPayload(row.id, { inDoubt: false });
         }
       } catch (err) {
+        // A missing scope (e.g. im:history for an admin's DM) parks this one delivery.
+        if (classifySlackError(err).kind === 'missing-scope') {
+          this.d.store.patchPayload(row.id, { inDoubt: true }); // looked up again once released
+          this.handleError(row, err as SlackError);
+          continue;
+        }
         // History unreadable now: keep it in doubt; it is checked again before any send.
         this.d.store.retryLater(row.id, this.iso(this.now() + backoffMs(row.attempts)), errorText(err));
         this.d.store.patchPayload(row.id, { inDoubt: true });
@@ -272,58 +259,96 @@ export class Deliverer {
 
   private handleError(row: OutboxRow, err: SlackError): void {
     const { store, logger } = this.d;
-    const code = err.data?.error ?? '';
-    if (err.code === 'slack_webapi_rate_limited_error' || code === 'ratelimited') {
-      const wait = Math.max(1, err.retryAfter ?? 30) * 1000;
-      const at = this.now() + wait;
-      this.channelReadyAt.set(row.channel, at);
-      store.retryLater(row.id, this.iso(at), `rate limited; retry after ${wait / 1000} s`);
-      logger.warn(
-        { delivery: row.deliveryKey, channel: row.channel, retryAfterSeconds: wait / 1000 },
-        'Slack rate limit',
-      );
-      return;
-    }
-    if (err.code === 'slack_webapi_platform_error') {
-      if (PARK_ERRORS.has(code)) {
-        store.park(row.id, code);
-        logger.warn({ delivery: row.deliveryKey, channel: row.channel, error: code }, 'delivery parked');
-        this.d.onParked?.(row, code);
-        return;
-      }
-      if (AUTH_ERRORS.has(code)) {
-        this.authError = code;
-        store.retryLater(row.id, this.iso(), code);
-        logger.error(
-          { error: code },
-          `Slack refused the bot token (${code}): posting stopped, nothing is lost; fix SLACK_BOT_TOKEN and restart`,
-        );
-        return;
-      }
-      if (CONTENT_ERRORS.has(code) && !row.payload.fallback) {
-        store.patchPayload(row.id, { fallback: true });
-        store.retryLater(row.id, this.iso(), code);
+    const fault = classifySlackError(err);
+    const method = methodOf(err) ?? (row.kind === 'update' ? 'chat.update' : 'chat.postMessage');
+    switch (fault.kind) {
+      case 'rate-limited': {
+        const wait = fault.retryAfterSeconds * 1000;
+        const at = this.now() + wait;
+        this.channelReadyAt.set(row.channel, at);
+        store.retryLater(row.id, this.iso(at), `rate limited; retry after ${wait / 1000} s`);
         logger.warn(
-          { delivery: row.deliveryKey, error: code },
-          'Slack refused the message; sending a plain one',
+          { delivery: row.deliveryKey, channel: row.channel, retryAfterSeconds: wait / 1000 },
+          'Slack rate limit',
         );
         return;
       }
-      if (row.kind === 'update' && code === 'message_not_found') {
-        store.markSent(row.id, null, this.iso());
+      case 'missing-scope':
+        // Only this delivery (and others that need the same scope, as they meet it) waits; the
+        // rest go on. Released at the next start, once the scope may have been added.
+        store.park(row.id, missingScopeError(fault.scope));
+        logger.warn(
+          { delivery: row.deliveryKey, channel: row.channel, method, scope: fault.scope },
+          `delivery parked: the bot token lacks the Slack scope ${scopeLabel(fault.scope)} (for ${method})`,
+        );
+        this.reportMissingScope(fault.scope, method);
         return;
-      }
-      // Slack said no, so nothing was posted: retry with backoff, then park.
-      if (row.attempts + 1 >= (this.d.maxAttempts ?? 8)) {
-        store.park(row.id, code || err.message);
-        this.d.onParked?.(row, code || err.message);
-      } else
-        store.retryLater(row.id, this.iso(this.now() + backoffMs(row.attempts + 1)), code || err.message);
-      return;
+      case 'auth':
+        this.authError = fault.code;
+        store.retryLater(row.id, this.iso(), fault.code);
+        logger.error(
+          { error: fault.code },
+          `Slack refused the bot token (${fault.code}): posting stopped, nothing is lost; fix SLACK_BOT_TOKEN and restart`,
+        );
+        return;
+      case 'park':
+        store.park(row.id, fault.code);
+        logger.warn(
+          { delivery: row.deliveryKey, channel: row.channel, error: fault.code },
+          'delivery parked',
+        );
+        this.d.onParked?.(row, fault.code);
+        return;
+      case 'content':
+        if (!row.payload.fallback) {
+          store.patchPayload(row.id, { fallback: true });
+          store.retryLater(row.id, this.iso(), fault.code);
+          logger.warn(
+            { delivery: row.deliveryKey, error: fault.code },
+            'Slack refused the message; sending a plain one',
+          );
+          return;
+        }
+        this.refused(row, fault.code);
+        return;
+      case 'refused':
+        if (row.kind === 'update' && fault.code === 'message_not_found') {
+          store.markSent(row.id, null, this.iso());
+          return;
+        }
+        this.refused(row, fault.code);
+        return;
+      case 'unknown-outcome':
+        // Timeout, network error or 5xx: the message may or may not have been posted.
+        store.patchPayload(row.id, { inDoubt: row.kind !== 'update' });
+        this.retry(row, err);
+        return;
     }
-    // Timeout, network error or 5xx: the message may or may not have been posted.
-    store.patchPayload(row.id, { inDoubt: row.kind !== 'update' });
-    this.retry(row, err);
+  }
+
+  /** Slack said no, so nothing was posted: retry with backoff, then park. */
+  private refused(row: OutboxRow, code: string): void {
+    const { store } = this.d;
+    if (row.attempts + 1 >= (this.d.maxAttempts ?? 8)) {
+      store.park(row.id, code);
+      this.d.onParked?.(row, code);
+    } else store.retryLater(row.id, this.iso(this.now() + backoffMs(row.attempts + 1)), code);
+  }
+
+  /** Once per scope per run: the admins are told which scope to add. */
+  private reportMissingScope(scope: string, method: string): void {
+    if (this.missingScopes.has(scope)) return;
+    this.missingScopes.add(scope);
+    this.d.logger.error(
+      { scope, method },
+      `the bot token lacks the Slack scope ${scopeLabel(scope)} (needed for ${method}): add it to the app (manifest.yml, OAuth & Permissions), reinstall, restart; what needs it is parked, everything else goes on`,
+    );
+    this.d.onMissingScope?.(scope, method);
+  }
+
+  /** Scopes Slack said the token lacks, since start. */
+  get lackingScopes(): string[] {
+    return [...this.missingScopes];
   }
 
   private retry(row: OutboxRow, err: unknown): void {
@@ -351,6 +376,9 @@ export class Deliverer {
     } catch (err) {
       const e = err as SlackError;
       const code = e.data?.error ?? '';
+      const fault = classifySlackError(err);
+      // No channels:join: post anyway (chat:write.public), and tell the admins once.
+      if (fault.kind === 'missing-scope') this.reportMissingScope(fault.scope, 'conversations.join');
       // A definite answer (private channel, no channels:join scope, gone): do not ask again.
       // A transient one (429, 5xx, timeout): try again before the next post.
       if (e.code === 'slack_webapi_platform_error') this.joined.add(channel);
@@ -370,7 +398,11 @@ export class Deliverer {
     let rejoined = false;
     // A notice to an admin is posted with their user id; its history is that of the app's DM.
     const channel = /^[UW][A-Z0-9]+$/.test(row.channel)
-      ? ((await this.d.client.conversations.open({ users: row.channel })).channel?.id ?? row.channel)
+      ? ((
+          await this.d.client.conversations
+            .open({ users: row.channel })
+            .catch((err: unknown) => Promise.reject(tagMethod(err, 'conversations.open')))
+        ).channel?.id ?? row.channel)
       : row.channel;
     for (let page = 0; page < 10; page++) {
       const args = {
@@ -384,12 +416,15 @@ export class Deliverer {
       try {
         res = await this.d.client.conversations.history(args);
       } catch (err) {
+        tagMethod(err, 'conversations.history');
         // Posted through chat:write.public but not a member (e.g. joined before a restart, then
         // removed): join once and read again.
         if ((err as SlackError).data?.error !== 'not_in_channel' || rejoined) throw err;
         rejoined = true;
         if (!(await this.ensureJoined(row.channel, true))) throw err;
-        res = await this.d.client.conversations.history(args);
+        res = await this.d.client.conversations
+          .history(args)
+          .catch((e: unknown) => Promise.reject(tagMethod(e, 'conversations.history')));
       }
       for (const m of res.messages ?? []) {
         const payload = (m as { metadata?: { event_payload?: { delivery_id?: string } } }).metadata
@@ -437,6 +472,15 @@ export class Deliverer {
     return { kind: 'update', ts: alert.messageTs, ...body };
   }
 }
+
+/** Which Web API method an error came from, when it was not the post itself. */
+const METHOD_TAG = Symbol('slackMethod');
+function tagMethod(err: unknown, method: string): unknown {
+  if (err && typeof err === 'object') (err as { [METHOD_TAG]?: string })[METHOD_TAG] = method;
+  return err;
+}
+const methodOf = (err: unknown) =>
+  err && typeof err === 'object' ? (err as { [METHOD_TAG]?: string })[METHOD_TAG] : undefined;
 
 const errorText = (err: unknown) => {
   const e = err as SlackError;

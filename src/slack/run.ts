@@ -22,10 +22,13 @@ import { StoreError } from '../store/sqlite-store.js';
 import type { OutboxRow } from '../store/types.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { createLogger } from '../util/logger.js';
+import { installProcessGuards } from '../util/process-guard.js';
 import { createAdminCheck } from './admins.js';
-import { AUTH_ERRORS, Deliverer } from './deliver.js';
+import { Deliverer } from './deliver.js';
 import type { SlackDeps } from './deps.js';
 import { queueDueDigests } from './digest.js';
+import { AUTH_ERRORS, scopeLabel } from './slack-errors.js';
+import { AppTokenRefusedError, ResilientSocketModeReceiver, type RetryPolicy } from './socket.js';
 
 /** Bolt's logger interface, writing through pino so every line is JSON and redacted. */
 function boltLogger(logger: Logger): BoltLogger {
@@ -94,10 +97,14 @@ export interface SlackAppOptions {
    * kills the process with a stack trace, and a failure is cached for every later request.
    */
   deferTokenCheck?: boolean;
+  /** Socket Mode connection retries (tests shorten them) and the pong timeout. */
+  socket?: { retry?: RetryPolicy; random?: () => number; clientPingTimeoutMs?: number };
 }
 
 export interface SlackApp {
   app: App;
+  /** Socket Mode only: the connection, which reconnects by itself. */
+  socket: ResilientSocketModeReceiver | null;
   deliverer: Deliverer;
   deps: SlackDeps;
   /** Set what `wakeDelivery` calls (the delivery loop's wake-up). */
@@ -113,11 +120,22 @@ export function createSlackApp(o: SlackAppOptions): SlackApp {
   const clientOptions = {
     slackApiUrl: o.slackApiUrl ? o.slackApiUrl.replace(/\/?$/, '/') : undefined,
     // The outbox owns retries: the client's own retry after a network error could post twice.
+    // (The Socket Mode connection has its own client and retries; it does not inherit this.)
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: 10_000,
   };
   const http = o.mode === 'http';
+  const socket = http
+    ? null
+    : new ResilientSocketModeReceiver({
+        appToken: o.appToken as string,
+        slackApiUrl: o.slackApiUrl,
+        logger,
+        retry: o.socket?.retry,
+        random: o.socket?.random,
+        clientPingTimeoutMs: o.socket?.clientPingTimeoutMs,
+      });
   const app = new App({
     token: o.botToken,
     logger: boltLogger(logger),
@@ -138,7 +156,7 @@ export function createSlackApp(o: SlackAppOptions): SlackApp {
             },
           ],
         }
-      : { appToken: o.appToken, socketMode: true }),
+      : { receiver: socket as ResilientSocketModeReceiver }),
   });
 
   const { isAdmin, whoCanWrite } = createAdminCheck(app.client, o.admins, clock, logger);
@@ -151,6 +169,10 @@ export function createSlackApp(o: SlackAppOptions): SlackApp {
     logger,
     channelGapMs: o.channelGapMs,
     onParked: (row, error) => notifyParked(o, row, error),
+    onMissingScope: (scope, method) => {
+      notifyMissingScope(o, scope, method);
+      wake();
+    },
   });
   const deps: SlackDeps = {
     store,
@@ -196,6 +218,7 @@ export function createSlackApp(o: SlackAppOptions): SlackApp {
   });
   return {
     app,
+    socket,
     deliverer,
     deps,
     onWake: (fn) => {
@@ -227,6 +250,33 @@ export function notifyParked(
     );
   if (o.admins.length === 0)
     o.logger.warn({ channel: row.channel, error }, 'alert parked; no CAISI_ADMINS to notify');
+}
+
+/**
+ * A scope the bot token lacks is told to each admin privately, once: which scope, for what, and
+ * that only what needs it waits.
+ */
+export function notifyMissingScope(
+  o: Pick<SlackAppOptions, 'admins' | 'store' | 'clock' | 'logger'>,
+  scope: string,
+  method: string,
+): void {
+  const now = new Date(o.clock.now()).toISOString();
+  for (const admin of o.admins)
+    o.store.enqueue(
+      {
+        key: `notice:missing-scope:${scope}:${admin}`,
+        kind: 'notice',
+        storyId: null,
+        channel: admin,
+        payload: {
+          text: `caisi-watch needs the Slack scope ${scopeLabel(scope)} (for ${method}), which its token does not have. What needs it is parked, not lost; everything else goes on. Add the scope under OAuth & Permissions (manifest.yml lists every scope the bot needs), reinstall the app, and restart the bot.`,
+        },
+      },
+      now,
+    );
+  if (o.admins.length === 0)
+    o.logger.warn({ scope, method }, 'missing Slack scope; no CAISI_ADMINS to notify');
 }
 
 /** A feed the poller disabled is told to each admin privately, once (never in the alert channel). */
@@ -325,12 +375,43 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
       (s): s is string => !!s,
     ),
   });
+  // One line for a promise rejection nobody handled (the bot keeps running); an uncaught
+  // exception is fatal: one line, then a clean stop with exit 1.
+  let failed = false;
+  let requestStop: (() => void) | null = null;
+  const removeGuards = installProcessGuards(process, logger, () => {
+    failed = true;
+    if (requestStop) requestStop();
+    else process.exit(EXIT_FAILURE); // nothing to stop cleanly yet
+  });
+  try {
+    const code = await runBot(env, io, clock, logger, (stop) => {
+      requestStop = stop;
+    });
+    return failed && code === EXIT_OK ? EXIT_FAILURE : code;
+  } finally {
+    removeGuards();
+    // Everything is closed; should a library still hold a socket or timer open, do not hang.
+    setTimeout(() => {
+      logger.warn('a connection was still open 5 s after stopping; exiting anyway');
+      process.exit();
+    }, 5000).unref();
+  }
+}
+
+async function runBot(
+  env: Env,
+  io: CliIO,
+  clock: Clock,
+  logger: Logger,
+  onStopHandle: (stop: () => void) => void,
+): Promise<number> {
   let ctx: Context;
   try {
     ctx = createContext({
       dbFile: path.resolve(io.cwd, env.CAISI_DB),
       configFile: env.CAISI_CONFIG ?? realConfigPath(),
-      feedsEnv: env.CAISI_FEEDS,
+      env,
       rosterFile: env.CAISI_ROSTER ? path.resolve(io.cwd, env.CAISI_ROSTER) : undefined,
       syncFeeds: true,
     });
@@ -341,11 +422,7 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
     }
     throw err;
   }
-  const config: Config = {
-    ...ctx.config,
-    pollSeconds: env.CAISI_POLL_SECONDS,
-    allowPrivateFeeds: ctx.config.allowPrivateFeeds || env.CAISI_ALLOW_PRIVATE_FEEDS,
-  };
+  const config: Config = ctx.config;
   const health: Health = { lastPollStartedAt: null, lastPollFinishedAt: null, startedAt: clock.now() };
   const http = env.mode === 'http';
   let slack: SlackApp;
@@ -385,6 +462,7 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    onStopHandle(stop);
   });
 
   try {
@@ -431,7 +509,18 @@ export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock):
       'caisi-watch started',
     );
   } catch (err) {
+    if (err instanceof AppTokenRefusedError) {
+      logger.error(
+        { error: err.code },
+        `Slack refused the app-level token (${err.code}): not started, nothing is lost; fix SLACK_APP_TOKEN and start again`,
+      );
+      io.stderr(`caisi-watch start: SLACK_APP_TOKEN: Slack refused the token (${err.code})\n`);
+      await app.stop().catch(() => {});
+      ctx.close();
+      return EXIT_USAGE;
+    }
     logger.error({ err: (err as Error).message }, 'could not start the Slack app');
+    await app.stop().catch(() => {});
     ctx.close();
     return EXIT_FAILURE;
   }

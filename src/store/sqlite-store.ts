@@ -763,6 +763,13 @@ export class SqliteStore {
     ).run(now, channel, channel).changes;
   }
 
+  /** Put parked deliveries whose error starts with `prefix` back in the queue (e.g. a missing scope, at start). */
+  unparkByError(prefix: string, now: string): number {
+    return this.stmt(
+      `UPDATE outbox SET state = 'pending', next_attempt_at = ? WHERE state = 'parked' AND substr(last_error, 1, length(?)) = ?`,
+    ).run(now, prefix, prefix).changes;
+  }
+
   parkedDeliveries(): OutboxRow[] {
     return (this.stmt(`SELECT * FROM outbox WHERE state = 'parked' ORDER BY id`).all() as Row[]).map(
       outboxRow,

@@ -7,6 +7,7 @@
  *   with its JSON log lines captured and waitable.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,12 +23,14 @@ import {
   type StoredMessage,
   startSlackApiServer,
 } from '../slack-api-server.js';
+import { type SocketModeServer, startSocketModeServer } from '../socket-mode-server.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const BIN = path.join(ROOT, 'bin', 'caisi-watch.js');
 
 export const BOT_TOKEN = 'xoxb-test-0000-secret-bot-token';
 export const SIGNING_SECRET = 'testsigningsecret0123456789abcdef';
+export const APP_TOKEN = 'xapp-1-A0TEST-0000-secret-app-token';
 
 /** One captured JSON log line (or `{ raw }` for a line that is not JSON). */
 export type LogLine = Record<string, unknown> & { msg?: string };
@@ -38,11 +41,15 @@ export interface InProcessApp extends SlackApp {
   /** http://127.0.0.1:<port> */
   base: string;
   slack: SlackApiServer;
+  /** Socket Mode only: the local Socket Mode server the app is connected to. */
+  socketServer: SocketModeServer | null;
   ctx: Context;
   config: Config;
   clock: ManualClock;
   health: Health;
   logs: LogLine[];
+  /** Resolve with the first log line that satisfies `pred` (already logged or to come). */
+  waitForLog(pred: (l: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   close(): Promise<void>;
 }
 
@@ -53,14 +60,26 @@ export interface InProcessOptions {
   now?: string;
   config?: Partial<Config>;
   channelGapMs?: number;
+  /** 'socket': connect over the local Socket Mode server instead of listening for HTTP. */
+  mode?: 'http' | 'socket';
+  /** Socket Mode: script the stand-ins before the app connects (faults at start). */
+  beforeStart?: (slack: SlackApiServer, socket: SocketModeServer) => void;
 }
 
 export async function startInProcessApp(o: InProcessOptions = {}): Promise<InProcessApp> {
   const clock = new ManualClock(Date.parse(o.now ?? '2026-06-24T12:00:00Z'));
-  const slack = await startSlackApiServer({ token: BOT_TOKEN, now: () => clock.now(), ...o.slack });
+  const slack = await startSlackApiServer({
+    token: BOT_TOKEN,
+    appToken: APP_TOKEN,
+    now: () => clock.now(),
+    ...o.slack,
+  });
+  const socketServer = o.mode === 'socket' ? await startSocketModeServer() : null;
+  if (socketServer) slack.setSocketModeUrl(() => socketServer.nextUrl());
   const ctx = createContext({ dbFile: ':memory:' });
   const config: Config = { ...ctx.config, feeds: [], ...o.config };
   const logs: LogLine[] = [];
+  const logged = new EventEmitter().setMaxListeners(0);
   const logger = createLogger('debug', {
     write: (line: string) => {
       try {
@@ -68,13 +87,37 @@ export async function startInProcessApp(o: InProcessOptions = {}): Promise<InPro
       } catch {
         logs.push({ raw: line });
       }
+      logged.emit('line');
     },
   });
+  const waitForLog = (pred: (l: LogLine) => boolean, timeoutMs = 10_000) =>
+    new Promise<LogLine>((resolve, reject) => {
+      const check = () => {
+        const hit = logs.find(pred);
+        if (hit) {
+          done();
+          resolve(hit);
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no such log line within ${timeoutMs} ms; last: ${JSON.stringify(logs.slice(-5))}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        logged.off('line', check);
+      };
+      logged.on('line', check);
+      check();
+    });
   const health: Health = { lastPollStartedAt: null, lastPollFinishedAt: null, startedAt: clock.now() };
   const built = createSlackApp({
-    mode: 'http',
+    mode: socketServer ? 'socket' : 'http',
     botToken: BOT_TOKEN,
-    signingSecret: SIGNING_SECRET,
+    signingSecret: socketServer ? undefined : SIGNING_SECRET,
+    appToken: socketServer ? APP_TOKEN : undefined,
+    // Socket Mode retries in milliseconds here (the real policy starts at 1 s).
+    socket: { retry: { baseMs: 4, maxMs: 40 } },
     slackApiUrl: slack.apiUrl,
     admins: o.admins ?? ['U0ADMIN'],
     store: ctx.store,
@@ -85,22 +128,31 @@ export async function startInProcessApp(o: InProcessOptions = {}): Promise<InPro
     health,
     channelGapMs: o.channelGapMs ?? 0,
   });
-  const server = (await built.app.start({ port: 0, host: '127.0.0.1' })) as unknown as {
-    address(): { port: number };
-  };
-  const base = `http://127.0.0.1:${server.address().port}`;
+  let base = '';
+  if (socketServer) {
+    o.beforeStart?.(slack, socketServer);
+    await built.app.start();
+  } else {
+    const server = (await built.app.start({ port: 0, host: '127.0.0.1' })) as unknown as {
+      address(): { port: number };
+    };
+    base = `http://127.0.0.1:${server.address().port}`;
+  }
   return {
     ...built,
     url: `${base}/slack/events`,
     base,
     slack,
+    socketServer,
     ctx,
     config,
     clock,
     health,
     logs,
+    waitForLog,
     close: async () => {
       await built.app.stop().catch(() => {});
+      await socketServer?.close();
       await slack.close();
       ctx.close();
     },
@@ -238,6 +290,7 @@ export async function startChildHarness(o: { channel: string; prefix: string }):
   if (!existsSync(path.join(ROOT, 'dist', 'src', 'cli.js'))) throw new Error('run `npm run build` first');
   const slack = await startSlackApiServer({
     token: BOT_TOKEN,
+    appToken: APP_TOKEN,
     // A public channel the bot has not joined: it may post (chat:write.public) but must join to read history.
     channels: { [o.channel]: { name: 'ai-policy', is_member: false } },
   });

@@ -7,7 +7,8 @@ export interface TestItem {
   pubDate?: string;
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Escape text for an XML element. */
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function rss(title: string, items: TestItem[], extra = ''): string {
   const body = items

@@ -20,6 +20,7 @@ import type { Matcher } from '../../src/match/matcher.js';
 import { pollOnce } from '../../src/pipeline/poll.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { esc } from './rss.js';
 
 export interface StoryItem {
   id: string;
@@ -66,7 +67,6 @@ export function parseStoryItems(jsonl: string, file = 'corpus'): StoryItem[] {
   return out;
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const slug = (s: string) =>
   s
     .toLowerCase()

@@ -13,7 +13,7 @@ import { loadRoster } from '../../src/roster/load.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { type FeedServer, startFeedServer } from '../feed-server.js';
-import { rss, type TestItem } from '../helpers/rss.js';
+import { esc, rss, type TestItem } from '../helpers/rss.js';
 
 const matcher = compileMatcher(loadRoster());
 let server: FeedServer;
@@ -89,18 +89,16 @@ const OTHER: { outlet: string; item: TestItem } = {
   },
 };
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
 /** A Google News search feed: headline " - Publisher", the article token as guid and link, <source>. */
 function googleNews(query: string, items: { outlet: string; item: TestItem; token: string }[]): string {
   const body = items
     .map(({ outlet, item, token }) => {
       const link = `https://news.google.com/rss/articles/${token}?oc=5`;
-      const description = `<a href="${link}" target="_blank">${escape(item.title)}</a>&nbsp;&nbsp;<font color="#6f6f6f">${escape(outlet)}</font>`;
-      return `<item><title>${escape(`${item.title} - ${outlet}`)}</title><link>${link}</link><guid isPermaLink="false">${token}</guid><pubDate>${new Date(item.pubDate as string).toUTCString()}</pubDate><description>${escape(description)}</description><source url="https://${outlet.toLowerCase().replace(/\W+/g, '')}.example">${escape(outlet)}</source></item>`;
+      const description = `<a href="${link}" target="_blank">${esc(item.title)}</a>&nbsp;&nbsp;<font color="#6f6f6f">${esc(outlet)}</font>`;
+      return `<item><title>${esc(`${item.title} - ${outlet}`)}</title><link>${link}</link><guid isPermaLink="false">${token}</guid><pubDate>${new Date(item.pubDate as string).toUTCString()}</pubDate><description>${esc(description)}</description><source url="https://${outlet.toLowerCase().replace(/\W+/g, '')}.example">${esc(outlet)}</source></item>`;
     })
     .join('\n');
-  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>"${escape(query)}" - Google News</title><link>https://news.google.com/search?q=${encodeURIComponent(query)}</link>${body}</channel></rss>`;
+  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>"${esc(query)}" - Google News</title><link>https://news.google.com/search?q=${encodeURIComponent(query)}</link>${body}</channel></rss>`;
 }
 
 const RSS = { 'content-type': 'application/rss+xml' };

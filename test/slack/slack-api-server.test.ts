@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { App, LogLevel, webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ROOT } from '../helpers/app-process.js';
 import { silentClientLogger } from '../helpers/silent-logger.js';
 import {
   buttonClickPayload,
@@ -225,6 +229,9 @@ describe('test Slack Web API server, driven by the real WebClient', () => {
         ok: true,
       });
       expect(await code(strictWeb.conversations.history({ channel: 'C0PUB' }))).toBe('not_in_channel');
+      // The manifest does not ask for channels:read, so conversations.info needs it added first.
+      expect(await code(strictWeb.conversations.info({ channel: 'C0ARCH' }))).toBe('missing_scope');
+      strict.setScopes([...strict.scopes, 'channels:read']);
       const info = await strictWeb.conversations.info({ channel: 'C0ARCH' });
       expect(info.channel).toMatchObject({ id: 'C0ARCH', is_archived: true, is_member: true });
     } finally {
@@ -238,6 +245,74 @@ describe('test Slack Web API server, driven by the real WebClient', () => {
       expect((err.data as { error: string }).error).toBe('not_in_channel');
     } finally {
       await noPublic.close();
+    }
+  });
+
+  it("enforces scopes: manifest.yml's by default; missing_scope names what is needed and what is provided", async () => {
+    const narrow = await startSlackApiServer({ token: TOKEN, scopes: ['chat:write'] });
+    const w = client(narrow);
+    try {
+      const fault = async (p: Promise<unknown>) => (await rejection(p)).data as Record<string, unknown>;
+      narrow.setChannel('G0PRIV', { is_private: true });
+      narrow.setChannel('C0SECRET', { is_private: true }); // a private channel with a modern C… id
+      for (const [channel, needed] of [
+        ['C0PUB', 'channels:history'],
+        ['G0PRIV', 'groups:history'],
+        ['C0SECRET', 'groups:history'],
+        ['D0ADMIN', 'im:history'],
+      ] as const)
+        expect(await fault(w.conversations.history({ channel })), channel).toMatchObject({
+          ok: false,
+          error: 'missing_scope',
+          needed,
+          provided: 'chat:write',
+        });
+      expect(await fault(w.conversations.join({ channel: 'C0PUB' }))).toMatchObject({
+        needed: 'channels:join',
+      });
+      expect(await fault(w.users.info({ user: 'U0SOMEONE' }))).toMatchObject({ needed: 'users:read' });
+      expect((await fault(w.conversations.open({ users: 'U0SOMEONE' }))).needed).toContain('im:write');
+      // No scope needed for the Home tab; chat:write posts where the bot is a member…
+      await expect(
+        w.views.publish({ user_id: 'U0SOMEONE', view: { type: 'home', blocks: [] } }),
+      ).resolves.toMatchObject({ ok: true });
+      await expect(w.chat.postMessage({ channel: 'C0PUB', text: 'x' })).resolves.toMatchObject({ ok: true });
+      // …and only chat:write.public lets it post in a public channel it is not in.
+      narrow.setChannel('C0PUB', { is_member: false });
+      expect((await fault(w.chat.postMessage({ channel: 'C0PUB', text: 'x' }))).error).toBe('not_in_channel');
+      narrow.setScopes(['chat:write', 'chat:write.public', 'channels:history']);
+      await expect(w.chat.postMessage({ channel: 'C0PUB', text: 'y' })).resolves.toMatchObject({ ok: true });
+      expect((await fault(w.conversations.history({ channel: 'C0PUB' }))).error).toBe('not_in_channel');
+    } finally {
+      await narrow.close();
+    }
+    // The default is the manifest's bot scopes.
+    const manifest = parse(readFileSync(path.join(ROOT, 'manifest.yml'), 'utf8')) as {
+      oauth_config: { scopes: { bot: string[] } };
+    };
+    expect(server.scopes.sort()).toEqual([...manifest.oauth_config.scopes.bot].sort());
+  });
+
+  it('apps.connections.open takes only the app-level token', async () => {
+    const res = await fetch(`${server.apiUrl}apps.connections.open`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(await res.json()).toEqual({ ok: false, error: 'not_allowed_token_type' });
+    server.setSocketModeUrl(() => 'ws://127.0.0.1:9/link/?ticket=1');
+    try {
+      const ok = await fetch(`${server.apiUrl}apps.connections.open`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${server.appToken}` },
+      });
+      expect(await ok.json()).toEqual({ ok: true, url: 'ws://127.0.0.1:9/link/?ticket=1' });
+      const wrong = await fetch(`${server.apiUrl}apps.connections.open`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer xapp-1-not-this-one' },
+      });
+      expect(await wrong.json()).toEqual({ ok: false, error: 'invalid_auth' });
+    } finally {
+      server.setSocketModeUrl(null);
     }
   });
 

@@ -3,7 +3,7 @@
  * zod (one line per problem, exit 2), and the variables choose the mode: Socket Mode, HTTP mode, or
  * local mode that says which variables are missing. Needs `npm run build` first.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,7 +32,7 @@ beforeAll(async () => {
       },
     ]),
   });
-  slack = await startSlackApiServer({ token: BOT_TOKEN });
+  slack = await startSlackApiServer({ token: BOT_TOKEN, appToken: 'xapp-1-A0TEST-secret-app-token' });
 });
 
 afterAll(async () => {
@@ -140,6 +140,29 @@ describe('start-up configuration', () => {
     // The first poll happens right after start-up, not after the first interval.
     await a.waitForLog((l) => l.msg === 'poll finished');
     expect(await a.kill('SIGTERM')).toBe(0);
+  });
+
+  it("the config file's pollSeconds applies under start; CAISI_POLL_SECONDS overrides it", async () => {
+    const cfg = path.join(dir, 'poll-42.yaml');
+    writeFileSync(cfg, `feeds:\n  - url: ${feeds.urlFor('/news.xml')}\npollSeconds: 42\n`);
+    const base = {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      CAISI_CONFIG: cfg,
+    };
+    const fromFile = run(base);
+    expect(await fromFile.waitForLog((l) => l.msg === 'caisi-watch started')).toMatchObject({
+      pollSeconds: 42,
+    });
+    expect(await fromFile.kill('SIGTERM')).toBe(0);
+    const fromEnv = run({ ...base, CAISI_POLL_SECONDS: '7' });
+    expect(await fromEnv.waitForLog((l) => l.msg === 'caisi-watch started')).toMatchObject({
+      pollSeconds: 7,
+    });
+    expect(await fromEnv.kill('SIGTERM')).toBe(0);
   });
 
   it('a port already in use is one clear error and exit 1', async () => {
