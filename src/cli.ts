@@ -11,7 +11,7 @@ import { matchCommand } from './cli/match-command.js';
 import { parseCommand } from './cli/parse-command.js';
 import { ConfigError } from './config/config-file.js';
 import { SeedError } from './roster/load.js';
-import { StoreError } from './store/sqlite-store.js';
+import { StoreError } from './store/store.js';
 
 export const USAGE = `caisi-watch — watch the news for government review of frontier AI labs
 

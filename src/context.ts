@@ -9,22 +9,25 @@ import { compileMatcher, type Matcher } from './match/matcher.js';
 import { applyRosterEdits } from './roster/effective.js';
 import { loadRoster } from './roster/load.js';
 import type { Roster } from './roster/schema.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { openStore } from './store/open.js';
+import type { Store } from './store/store.js';
 
 export const DEFAULT_DB = './data/caisi.db';
 
 export interface Context {
   seed: Roster;
   config: Config;
-  store: SqliteStore;
+  store: Store;
   matcher: Matcher;
   /** The roster as users see it now: seeds with the edits made in Slack on top. */
-  roster(): Roster;
-  close(): void;
+  roster(): Promise<Roster>;
+  close(): Promise<void>;
 }
 
 export interface ContextOptions {
   dbFile: string;
+  /** `postgres://…` selects Postgres; otherwise SQLite at `dbFile`. */
+  databaseUrl?: string | null;
   configFile?: string | null;
   /** Environment variables that override config-file keys (effective.ts). */
   env?: ConfigEnv;
@@ -35,12 +38,12 @@ export interface ContextOptions {
   now?: () => number;
 }
 
-export function createContext(o: ContextOptions): Context {
+export async function createContext(o: ContextOptions): Promise<Context> {
   const config = effectiveConfig(loadConfig(o.configFile ?? demoConfigPath()), o.env);
   const seed = loadRoster(o.rosterFile ?? config.roster);
-  const store = SqliteStore.open(o.dbFile);
+  const store = await openStore({ dbFile: o.dbFile, databaseUrl: o.databaseUrl });
   if (o.syncFeeds)
-    store.syncConfigFeeds(
+    await store.syncConfigFeeds(
       config.feeds.map((f) => f.url),
       new Date((o.now ?? Date.now)()).toISOString(),
     );
@@ -50,7 +53,7 @@ export function createContext(o: ContextOptions): Context {
     config,
     store,
     matcher,
-    roster: () => applyRosterEdits(seed, store.rosterEdits()),
+    roster: async () => applyRosterEdits(seed, await store.rosterEdits()),
     close: () => store.close(),
   };
 }

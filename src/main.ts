@@ -53,7 +53,7 @@ async function runLocal(env: Env, io: CliIO): Promise<number> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  const ctx = createContext({
+  const ctx = await createContext({
     dbFile: path.resolve(io.cwd, env.CAISI_DB),
     configFile: env.CAISI_CONFIG ?? null,
     env,
@@ -73,8 +73,8 @@ async function runLocal(env: Env, io: CliIO): Promise<number> {
         });
         const fresh = new Set(report.events.filter((e) => e.kind === 'new').map((e) => e.story.id));
         for (const id of fresh) {
-          const story = ctx.store.story(id);
-          if (story) io.stdout(`${renderAlertText(ctx.roster(), story)}\n\n`);
+          const story = await ctx.store.story(id);
+          if (story) io.stdout(`${renderAlertText(await ctx.roster(), story)}\n\n`);
         }
         // A later outlet for a story already printed: one line, as the Slack alert's "also covered by".
         for (const e of report.events)
@@ -96,7 +96,7 @@ async function runLocal(env: Env, io: CliIO): Promise<number> {
       });
     }
   } finally {
-    ctx.close();
+    await ctx.close();
   }
   return EXIT_OK;
 }

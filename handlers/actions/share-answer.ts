@@ -15,7 +15,7 @@ export const shareAnswer =
   }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockButtonAction>) => {
     await ack();
     try {
-      const answer = lookup(tokenize(action.value ?? ''), deps);
+      const answer = await lookup(tokenize(action.value ?? ''), deps);
       await respond(sharedReply(answer, body.user.id));
     } catch (err) {
       if (!(err instanceof LookupError)) throw err;

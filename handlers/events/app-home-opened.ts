@@ -11,6 +11,6 @@ export const appHomeOpened =
     const admin = await deps.isAdmin(event.user);
     await client.views.publish({
       user_id: event.user,
-      view: buildHomeView(deps.roster(), deps.store, admin) as unknown as HomeView,
+      view: (await buildHomeView(await deps.roster(), deps.store, admin)) as unknown as HomeView,
     });
   };

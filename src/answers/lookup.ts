@@ -3,7 +3,7 @@
  * the one place both `/caisi …` and the `caisi-watch …` command line get their answers from.
  */
 import type { Roster } from '../roster/schema.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import {
   type Answer,
@@ -20,10 +20,10 @@ import {
 export const LOOKUPS = new Set(['status', 'roster', 'timeline', 'recent', 'history']);
 
 export interface LookupDeps {
-  roster: () => Roster;
+  roster: () => Promise<Roster>;
   clock: Clock;
   /** The store, for matched news and the audit log; null when there is none yet (answers from the seeds). */
-  store: Pick<SqliteStore, 'latestStories' | 'auditLog'> | null;
+  store: Pick<Store, 'latestStories' | 'auditLog'> | null;
 }
 
 /** `recent [lab] [n]`: a trailing number is the count (1–50, default 5). */
@@ -39,15 +39,20 @@ export function parseRecentArgs(words: string[]): { lab: string | undefined; n: 
 }
 
 /** Answer `words` (the subcommand, then its arguments); a LookupError says what was wrong. */
-export function lookup(words: string[], deps: LookupDeps): Answer {
+export async function lookup(words: string[], deps: LookupDeps): Promise<Answer> {
   const [sub = '', ...rest] = words;
-  const r = deps.roster();
+  const r = await deps.roster();
   const arg = rest.join(' ').trim();
   switch (sub.toLowerCase()) {
     case 'status': {
       if (!arg) throw new LookupError(`Which lab? For example \`status meta\`. Known labs: ${knownLabs(r)}.`);
       const lab = resolveLab(r, arg);
-      return statusAnswer(r, arg, deps.store?.latestStories(3, lab.id) ?? [], new Date(deps.clock.now()));
+      return statusAnswer(
+        r,
+        arg,
+        (await deps.store?.latestStories(3, lab.id)) ?? [],
+        new Date(deps.clock.now()),
+      );
     }
     case 'roster':
       return rosterAnswer(r, arg || undefined);
@@ -56,13 +61,13 @@ export function lookup(words: string[], deps: LookupDeps): Answer {
     case 'recent': {
       const { lab, n } = parseRecentArgs(rest);
       const found = lab ? resolveLab(r, lab) : undefined;
-      return recentAnswer(deps.store?.latestStories(n, found?.id) ?? [], found?.name);
+      return recentAnswer((await deps.store?.latestStories(n, found?.id)) ?? [], found?.name);
     }
     case 'history': {
       if (!arg)
         throw new LookupError(`Whose history? For example \`history meta\`. Known labs: ${knownLabs(r)}.`);
       const lab = resolveLab(r, arg);
-      return historyAnswer(r, lab, deps.store?.auditLog(lab.id) ?? []);
+      return historyAnswer(r, lab, (await deps.store?.auditLog(lab.id)) ?? []);
     }
     default:
       throw new LookupError(`Unknown lookup "${sub}".`);

@@ -9,13 +9,13 @@ import { parseArgs } from 'node:util';
 import { resolveLab } from '../answers/answer.js';
 import { lookup, parseRecentArgs } from '../answers/lookup.js';
 import { demoConfigPath, loadConfig } from '../config/config-file.js';
-import { type Context, createContext, DEFAULT_DB, dbExists } from '../context.js';
+import { createContext, DEFAULT_DB, dbExists } from '../context.js';
 import { type PollReport, pollOnce } from '../pipeline/poll.js';
 import { alertJson, renderAlertText } from '../render/alert.js';
 import { renderAnswerText } from '../render/answer-text.js';
 import { loadRoster } from '../roster/load.js';
 import type { Roster } from '../roster/schema.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { Store } from '../store/store.js';
 import type { StoryRow } from '../store/types.js';
 import { systemClock } from '../util/clock.js';
 import { type CliIO, EXIT_OK, UserError } from './io.js';
@@ -47,24 +47,29 @@ export function teamRoster(io: CliIO): Roster {
 }
 
 /** The roster and, when a database exists, its edits and matched news; nothing is created. */
-function withLookupContext<T>(
+async function withLookupContext<T>(
   io: CliIO,
   dbFlag: string | undefined,
-  fn: (r: Roster, store: SqliteStore | null) => T,
-): T {
+  fn: (r: Roster, store: Store | null) => Promise<T>,
+): Promise<T> {
   const file = dbFile(io, dbFlag);
-  if (!dbExists(file)) return fn(teamRoster(io), null);
-  const ctx = createContext({
+  const databaseUrl = dbFlag ? null : databaseUrlOf(io);
+  if (!databaseUrl && !dbExists(file)) return fn(teamRoster(io), null);
+  const ctx = await createContext({
     dbFile: path.resolve(io.cwd, file),
+    databaseUrl,
     configFile: io.env.CAISI_CONFIG || null,
     rosterFile: rosterEnv(io),
   });
   try {
-    return fn(ctx.roster(), ctx.store);
+    return await fn(await ctx.roster(), ctx.store);
   } finally {
-    ctx.close();
+    await ctx.close();
   }
 }
+
+/** `CAISI_DATABASE_URL`: Postgres instead of the SQLite file. */
+const databaseUrlOf = (io: CliIO) => io.env.CAISI_DATABASE_URL?.trim() || null;
 
 /**
  * `status <lab>`, `roster [program]`, `timeline [lab|program]`, `recent [lab] [n]`, `history <lab>`:
@@ -75,18 +80,18 @@ export async function lookupCommand(sub: string, args: string[], io: CliIO): Pro
     db: { type: 'string' },
     json: { type: 'boolean' },
   });
-  withLookupContext(io, values.db, (r, store) => {
-    const deps = { roster: () => r, clock: systemClock, store };
+  await withLookupContext(io, values.db, async (r, store) => {
+    const deps = { roster: async () => r, clock: systemClock, store };
     if (sub === 'recent' && values.json) {
       // Stories as alerts, the same shape as `demo --json`.
       const { lab, n } = parseRecentArgs(positionals);
       const found = lab ? resolveLab(r, lab) : undefined;
       io.stdout(
-        `${JSON.stringify((store?.latestStories(n, found?.id) ?? []).map((s) => alertJson(r, s)))}\n`,
+        `${JSON.stringify(((await store?.latestStories(n, found?.id)) ?? []).map((s) => alertJson(r, s)))}\n`,
       );
       return;
     }
-    const answer = lookup([sub, ...positionals], deps);
+    const answer = await lookup([sub, ...positionals], deps);
     io.stdout(values.json ? `${JSON.stringify(answer)}\n` : renderAnswerText(answer));
   });
   return EXIT_OK;
@@ -108,16 +113,22 @@ function printAlerts(r: Roster, stories: StoryRow[], io: CliIO, json: boolean): 
 }
 
 /** Stories touched in a poll, in the order they were first created. */
-const storiesOf = (ctx: Context, report: PollReport): StoryRow[] => {
-  const ids = [...new Set(report.events.map((e) => e.story.id))].sort((a, b) => a - b);
-  return ids.map((id) => ctx.store.story(id)).filter((s): s is StoryRow => !!s);
+const storiesOf = async (store: Store, report: PollReport, sorted = true): Promise<StoryRow[]> => {
+  const ids = [...new Set(report.events.map((e) => e.story.id))];
+  if (sorted) ids.sort((a, b) => a - b);
+  const rows: StoryRow[] = [];
+  for (const id of ids) {
+    const s = await store.story(id);
+    if (s) rows.push(s);
+  }
+  return rows;
 };
 
 export async function demoCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseFlags('demo', args, { json: { type: 'boolean' } });
   if (positionals.length) throw new UserError(`demo: unexpected argument "${positionals[0]}"`);
   const dir = mkdtempSync(path.join(tmpdir(), 'caisi-demo-'));
-  const ctx = createContext({
+  const ctx = await createContext({
     dbFile: path.join(dir, 'demo.db'),
     configFile: demoConfigPath(),
     rosterFile: rosterEnv(io),
@@ -135,9 +146,9 @@ export async function demoCommand(args: string[], io: CliIO): Promise<number> {
         `caisi-watch demo: ${report.feeds} bundled feeds, ${report.newItems} items, ${report.alerts} alert(s), ${report.failed} feed error(s)\n` +
           'Alerts as the Slack channel would show them:\n\n',
       );
-    printAlerts(ctx.roster(), storiesOf(ctx, report), io, !!values.json);
+    printAlerts(await ctx.roster(), await storiesOf(ctx.store, report), io, !!values.json);
   } finally {
-    ctx.close();
+    await ctx.close();
     rmSync(dir, { recursive: true, force: true });
   }
   return EXIT_OK;
@@ -154,34 +165,39 @@ export async function pollCommand(args: string[], io: CliIO): Promise<number> {
   if (!values.once)
     throw new UserError('poll: only `poll --once` is supported here; `caisi-watch start` polls continuously');
   if (positionals.length) throw new UserError(`poll: unexpected argument "${positionals[0]}"`);
-  const ctx = createContext({
+  const ctx = await createContext({
     dbFile: path.resolve(io.cwd, dbFile(io, values.db)),
+    databaseUrl: values.db ? null : databaseUrlOf(io),
     configFile: values.config ?? (io.env.CAISI_CONFIG || null),
     env: { CAISI_FEEDS: io.env.CAISI_FEEDS },
     rosterFile: rosterEnv(io),
     syncFeeds: true,
   });
-  // A dry run works on an in-memory copy of the database: it shows what would alert, changes nothing.
-  const store = values['dry-run'] ? ctx.store.copyInMemory() : ctx.store;
-  try {
+  // A dry run is a transaction that is rolled back: it shows what would alert, changes nothing.
+  const run = async (store: Store) => {
     const report = await pollOnce({ store, matcher: ctx.matcher, config: ctx.config, clock: systemClock });
-    const stories = [...new Set(report.events.map((e) => e.story.id))]
-      .map((id) => store.story(id))
-      .filter((s): s is StoryRow => !!s);
+    const stories = await storiesOf(store, report, false);
+    const failed = (await store.listFeeds()).filter(
+      (x) => x.lastErrorAt && x.lastErrorAt >= report.startedAt,
+    );
+    return { report, stories, failed, roster: await ctx.roster() };
+  };
+  try {
+    const { report, stories, failed, roster } = values['dry-run']
+      ? await ctx.store.dryRun(run)
+      : await run(ctx.store);
     if (!values.json)
       io.stdout(
         `poll${values['dry-run'] ? ' (dry run, nothing saved)' : ''}: ${report.feeds} feeds due, ${report.fetched} fetched, ${report.notModified} unchanged, ${report.failed} failed, ${report.newItems} new items, ${report.alerts} new stories, ${report.updates} updated\n`,
       );
     if (values.json)
       io.stdout(
-        `${JSON.stringify({ ...summaryOf(report), alerts: stories.map((s) => alertJson(ctx.roster(), s)) }, null, 2)}\n`,
+        `${JSON.stringify({ ...summaryOf(report), alerts: stories.map((s) => alertJson(roster, s)) }, null, 2)}\n`,
       );
-    else printAlerts(ctx.roster(), stories, io, false);
-    for (const f of store.listFeeds().filter((x) => x.lastErrorAt && x.lastErrorAt >= report.startedAt))
-      io.stderr(`feed ${f.id} ${f.url}: ${f.lastErrorCode}: ${f.lastError}\n`);
+    else printAlerts(roster, stories, io, false);
+    for (const f of failed) io.stderr(`feed ${f.id} ${f.url}: ${f.lastErrorCode}: ${f.lastError}\n`);
   } finally {
-    if (store !== ctx.store) store.close();
-    ctx.close();
+    await ctx.close();
   }
   return EXIT_OK;
 }

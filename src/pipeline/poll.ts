@@ -20,7 +20,7 @@ import type { FeedItem, ParsedFeed } from '../feeds/types.js';
 import type { Matcher } from '../match/matcher.js';
 import { detectRosterChange, type ProposedChange } from '../match/roster-change.js';
 import type { MatchResult } from '../match/types.js';
-import { describeStoreError, type SqliteStore } from '../store/sqlite-store.js';
+import { type Store, StoreError } from '../store/store.js';
 import type { FeedRow, StoryRow, Subscription } from '../store/types.js';
 import { summarise } from '../summarise/summarise.js';
 import type { Clock } from '../util/clock.js';
@@ -28,7 +28,7 @@ import { itemIdentity } from './identity.js';
 import { routeStory } from './route.js';
 
 export interface PollDeps {
-  store: SqliteStore;
+  store: Store;
   matcher: Matcher;
   config: Config;
   clock: Clock;
@@ -166,8 +166,8 @@ async function eachLimited<T>(list: T[], limit: number, fn: (t: T) => Promise<vo
  * this poll was saved and the next poll does it all again. Say so once, clearly, and throw a StoreError.
  */
 function storeFailure(err: unknown, deps: PollDeps): unknown {
-  if (!(err instanceof Error) || !/^SQLITE_/.test(String((err as { code?: unknown }).code ?? ''))) return err;
-  const e = describeStoreError(err, deps.store.file);
+  if (!(err instanceof StoreError)) return err;
+  const e = err;
   deps.logger?.error(
     { code: e.code, err: e.message },
     'poll could not be saved; nothing was lost, the next poll retries it',
@@ -193,7 +193,7 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
   };
   let due: FeedRow[];
   try {
-    due = store.dueFeeds(iso(started));
+    due = await store.dueFeeds(iso(started));
   } catch (err) {
     throw storeFailure(err, deps);
   }
@@ -215,7 +215,7 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
       fetched = await fetchAndParse(feed, deps);
     } catch (err) {
       report.failed++;
-      const reason = recordFailure(feed, err, deps);
+      const reason = await recordFailure(feed, err, deps);
       if (reason) report.disabled.push({ feedId: feed.id, url: feed.url, reason });
       return;
     }
@@ -251,17 +251,19 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
       parsed.items.map((item, index) => ({ feed, item, outlet, index, at: eventTime(item, nowMs) })),
     )
     .sort((a, b) => a.at - b.at || a.feed.id - b.feed.id || a.index - b.index);
-  const writePoll = (): void => {
-    for (const { id, ...r } of unchanged) store.recordFetchSuccess(id, r);
-    const stories = new CycleStories(deps, now);
+  const writePoll = async (t: Store): Promise<void> => {
+    // Every read and write of this cycle goes through the transaction's handle.
+    const tdeps: PollDeps = { ...deps, store: t };
+    for (const { id, ...r } of unchanged) await t.recordFetchSuccess(id, r);
+    const stories = new CycleStories(tdeps, now);
     // Subscriptions cannot change inside this transaction: read them once, when first needed.
     let subs: Subscription[] | undefined;
-    const subscriptions = () => {
-      subs ??= store.subscriptions();
+    const subscriptions = async () => {
+      subs ??= await t.subscriptions();
       return subs;
     };
     for (const { feed, item, outlet } of queue) {
-      const r = processItem(feed, item, outlet, nowMs, deps, stories, subscriptions);
+      const r = await processItem(feed, item, outlet, nowMs, tdeps, stories, subscriptions);
       if (!r) continue;
       report.newItems++;
       if (!r.event) continue;
@@ -275,7 +277,7 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
         { ...f.cache, ttlMinutes: parsed.feed.ttlMinutes },
         nowMs,
       );
-      store.recordFetchSuccess(feed.id, {
+      await t.recordFetchSuccess(feed.id, {
         now,
         etag: f.etag,
         lastModified: f.lastModified,
@@ -286,14 +288,14 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
     }
   };
   try {
-    store.tx(writePoll);
+    await store.tx(writePoll);
   } catch (err) {
     throw storeFailure(err, deps);
   }
 
   const finished = clock.now();
   try {
-    store.pruneItems(iso(finished - config.retentionDays * 86_400_000));
+    await store.pruneItems(iso(finished - config.retentionDays * 86_400_000));
   } catch (err) {
     // The poll's work is saved; pruning is tried again next time.
     deps.logger?.warn({ err: (err as Error).message }, 'could not prune old seen items');
@@ -337,7 +339,7 @@ const REASONS: Record<string, string> = {
 };
 
 /** Record a failed fetch; returns the reason when this failure disabled the feed. */
-function recordFailure(feed: FeedRow, err: unknown, deps: PollDeps): string | null {
+async function recordFailure(feed: FeedRow, err: unknown, deps: PollDeps): Promise<string | null> {
   const nowMs = deps.clock.now();
   const code =
     err instanceof FeedFetchError
@@ -354,7 +356,7 @@ function recordFailure(feed: FeedRow, err: unknown, deps: PollDeps): string | nu
     (errors >= deps.config.disableAfterErrors
       ? `${REASONS[code] ?? code}: ${errors} failures in a row`
       : null);
-  deps.store.recordFetchError(feed.id, {
+  await deps.store.recordFetchError(feed.id, {
     now: iso(nowMs),
     code: REASONS[code] ? `${REASONS[code]}/${code}` : code,
     message: message.split('\n')[0]?.slice(0, 300) ?? 'error',
@@ -390,12 +392,12 @@ class CycleStories {
     private readonly cycleStart: string,
   ) {}
 
-  private load(eventMs: number) {
+  private async load(eventMs: number) {
     if (this.state) return this.state;
     const { store, matcher, config } = this.deps;
     const words = loadStoryWords();
     const rarity = new Rarity(words, rosterNameTerms(matcher.roster, words));
-    for (const title of store.recentTitles(iso(eventMs - RARITY_DAYS * 86_400_000)))
+    for (const title of await store.recentTitles(iso(eventMs - RARITY_DAYS * 86_400_000)))
       rarity.add(termsOf(title, words));
     const index = new StoryIndex(rarity, words.model, {
       ...DEFAULT_CLUSTER_OPTIONS,
@@ -404,7 +406,7 @@ class CycleStories {
     const articles = new Map<number, Set<string>>();
     // Official documents may reach a second feed days later: stories are read back that far.
     const since = Math.max(config.clusterWindowHours, DEFAULT_CLUSTER_OPTIONS.documentWindowHours);
-    for (const s of store.storyMembersSince(iso(eventMs - since * 3_600_000))) {
+    for (const s of await store.storyMembersSince(iso(eventMs - since * 3_600_000))) {
       index.add({
         id: s.id,
         labs: s.labs,
@@ -427,13 +429,18 @@ class CycleStories {
     if (this.state) this.state.rarity.add(termsOf(title, loadStoryWords()));
   }
 
-  features(title: string, summary: string, match: MatchResult, eventMs: number): StoryFeatures {
-    this.load(eventMs);
+  async features(
+    title: string,
+    summary: string,
+    match: MatchResult,
+    eventMs: number,
+  ): Promise<StoryFeatures> {
+    await this.load(eventMs);
     return itemFeatures({ title, summary, at: iso(eventMs) }, match, loadStoryWords());
   }
 
-  assign(features: StoryFeatures, allow: (storyId: number) => boolean) {
-    return this.load(Date.parse(features.at)).index.assign(features, allow);
+  async assign(features: StoryFeatures, allow: (storyId: number) => boolean) {
+    return (await this.load(Date.parse(features.at))).index.assign(features, allow);
   }
 
   /** Is this the same article (same outlet, same headline) as one the story already has? */
@@ -441,8 +448,8 @@ class CycleStories {
     return this.state?.articles.get(storyId)?.has(articleKey(outlet, title)) ?? false;
   }
 
-  created(story: StoryRow, features: StoryFeatures): void {
-    const st = this.load(Date.parse(features.at));
+  async created(story: StoryRow, features: StoryFeatures): Promise<void> {
+    const st = await this.load(Date.parse(features.at));
     st.index.add({
       id: story.id,
       labs: [...story.labs],
@@ -454,8 +461,8 @@ class CycleStories {
     this.rows.set(story.id, story);
   }
 
-  joined(story: StoryRow, features: StoryFeatures, outlet: string, title: string): void {
-    const st = this.load(Date.parse(features.at));
+  async joined(story: StoryRow, features: StoryFeatures, outlet: string, title: string): Promise<void> {
+    const st = await this.load(Date.parse(features.at));
     st.index.addMember(story.id, features);
     st.articles.get(story.id)?.add(articleKey(outlet, title));
     this.rows.set(story.id, story);
@@ -473,31 +480,31 @@ const RARITY_DAYS = 7;
 const articleKey = (outlet: string, title: string) => `${outlet.toLowerCase()}\u0000${normaliseTitle(title)}`;
 
 /** Handle one item; returns null when it was already seen (in this feed, or through another feed). */
-function processItem(
+async function processItem(
   feed: FeedRow,
   item: FeedItem,
   outlet: string,
   nowMs: number,
   deps: PollDeps,
   stories: CycleStories,
-  subscriptions: () => Subscription[],
-): { event: StoryEvent | null } | null {
+  subscriptions: () => Promise<Subscription[]>,
+): Promise<{ event: StoryEvent | null } | null> {
   const { store, matcher, config } = deps;
   const now = iso(nowMs);
   // An item without a headline is shown (and compared) by the first words of its summary.
   const title = displayTitle(item);
   const titleKey = normaliseTitle(title);
-  if (store.isSeen(feed.id, item.id, titleKey, item.link)) {
-    store.touchSeen(feed.id, item.id, titleKey, item.link, now);
+  if (await store.isSeen(feed.id, item.id, titleKey, item.link)) {
+    await store.touchSeen(feed.id, item.id, titleKey, item.link, now);
     return null;
   }
   const ident = itemIdentity(item);
   const seen = { id: item.id, titleKey, link: item.link, title, published: item.published, ident };
   // The same article through a second feed (two searches that both return it): one source of one
   // story, so no second source row, no update, no Slack edit.
-  const elsewhere = ident ? store.seenElsewhere(feed.id, ident) : undefined;
+  const elsewhere = ident ? await store.seenElsewhere(feed.id, ident) : undefined;
   if (elsewhere) {
-    store.markSeen(feed.id, seen, { now, alert: false, storyId: elsewhere.storyId });
+    await store.markSeen(feed.id, seen, { now, alert: false, storyId: elsewhere.storyId });
     return null;
   }
   stories.seen(title);
@@ -510,21 +517,18 @@ function processItem(
     config.backfillHours == null ||
     (Number.isFinite(published) && nowMs - published <= config.backfillHours * 3_600_000);
   if (!match.alert || !inBackfill) {
-    store.markSeen(feed.id, seen, { now, alert: false, storyId: null });
+    await store.markSeen(feed.id, seen, { now, alert: false, storyId: null });
     return { event: null };
   }
   const eventAt = iso(eventMs);
-  const features = stories.features(title, item.summary, match, eventMs);
+  const features = await stories.features(title, item.summary, match, eventMs);
   const { labs, programs } = features;
   const change = detectRosterChange({ title, summary: item.summary }, match);
   // A change of status ("Meta signs…") is news of its own: it joins only a story that already
   // reports the same change, never the story of the request that preceded it.
-  const allow = (storyId: number) =>
-    !change ||
-    store
-      .proposalsForStory(storyId)
-      .some((p) => p.lab === change.lab && p.program === change.program && p.status === change.status);
-  const chosen = stories.assign(features, allow);
+  const proposing = change ? await store.storiesProposing(change) : null;
+  const allow = (storyId: number) => !proposing || proposing.has(storyId);
+  const chosen = await stories.assign(features, allow);
   // The publisher the item names itself (Google News's <source>…), else the feed's name.
   const publisher = item.outlet ?? outlet;
   const source = {
@@ -539,11 +543,11 @@ function processItem(
   let event: StoryEvent;
   if (chosen && stories.hasArticle(chosen.storyId, publisher, title)) {
     // The outlet's own feed and a search feed both carry this article: it is already a source.
-    store.markSeen(feed.id, seen, { now, alert: true, storyId: chosen.storyId });
+    await store.markSeen(feed.id, seen, { now, alert: true, storyId: chosen.storyId });
     return { event: null };
   }
   if (chosen) {
-    const story = store.addSourceAndGet(
+    const story = await store.addSourceAndGet(
       chosen.storyId,
       source,
       { labs, programs },
@@ -552,10 +556,10 @@ function processItem(
       stories.row(chosen.storyId),
     );
     event = { kind: 'source-added', story: story as StoryRow, item, match };
-    stories.joined(event.story, features, publisher, title);
+    await stories.joined(event.story, features, publisher, title);
   } else {
     const evidence = match.evidence.map((e) => e.text);
-    const story = store.createStory(
+    const story = await store.createStory(
       {
         title,
         labs,
@@ -568,21 +572,26 @@ function processItem(
       eventAt,
     );
     event = { kind: 'new', story, item, match };
-    stories.created(story, features);
+    await stories.created(story, features);
   }
-  store.markSeen(feed.id, seen, { now, alert: true, storyId: event.story.id });
-  if (change) proposeRosterChange(event, change, deps, now);
-  enqueueDeliveries(event, subscriptions(), deps, now);
+  await store.markSeen(feed.id, seen, { now, alert: true, storyId: event.story.id });
+  if (change) await proposeRosterChange(event, change, deps, now);
+  await enqueueDeliveries(event, await subscriptions(), deps, now);
   return { event };
 }
 
-function proposeRosterChange(event: StoryEvent, change: ProposedChange, deps: PollDeps, now: string): void {
-  const existing = deps.store.proposalsForStory(event.story.id);
+async function proposeRosterChange(
+  event: StoryEvent,
+  change: ProposedChange,
+  deps: PollDeps,
+  now: string,
+): Promise<void> {
+  const existing = await deps.store.proposalsForStory(event.story.id);
   if (
     existing.some((p) => p.lab === change.lab && p.program === change.program && p.status === change.status)
   )
     return;
-  deps.store.createProposal({
+  await deps.store.createProposal({
     storyId: event.story.id,
     lab: change.lab,
     program: change.program,
@@ -599,21 +608,26 @@ function proposeRosterChange(event: StoryEvent, change: ProposedChange, deps: Po
  * channel that has (or will have) its alert. The message is rendered when sent, from the story as
  * it is then, so a queued alert already names every source.
  */
-function enqueueDeliveries(event: StoryEvent, subs: Subscription[], deps: PollDeps, now: string): void {
+async function enqueueDeliveries(
+  event: StoryEvent,
+  subs: Subscription[],
+  deps: PollDeps,
+  now: string,
+): Promise<void> {
   const { store } = deps;
   const story = event.story;
   const channels = routeStory(story, subs, deps.alertChannel ?? null, event.item);
   for (const channel of channels) {
-    const alert = store.sentAlert(story.id, channel);
+    const alert = await store.sentAlert(story.id, channel);
     if (!alert) {
-      store.enqueue(
+      await store.enqueue(
         { key: `alert:${story.id}:${channel}`, kind: 'alert', storyId: story.id, channel, payload: {} },
         now,
       );
     } else if (event.kind === 'source-added' && (alert.state !== 'pending' || alert.payload.inDoubt)) {
       // Posted, in flight, or in doubt (its call failed or the process died mid-call: it may be in
       // Slack already, rendered without this source): queue an update, sent once the alert is.
-      store.enqueue(
+      await store.enqueue(
         {
           key: `update:${story.id}:${channel}:${story.sources.length}`,
           kind: 'update',

@@ -12,7 +12,7 @@ import { answerFallback, renderAnswerBlocks } from '../render/answer-blocks.js';
 import { escapeMrkdwn, mrkdwnText, truncate } from '../render/mrkdwn.js';
 import { findLab, findProgram, membership } from '../roster/query.js';
 import { membershipStatus, partialDate, type Roster } from '../roster/schema.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { Store } from '../store/store.js';
 import type { FeedRow } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 
@@ -30,8 +30,8 @@ export interface CommandReply {
 }
 
 export interface CommandDeps {
-  store: SqliteStore;
-  roster: () => Roster;
+  store: Store;
+  roster: () => Promise<Roster>;
   config: Pick<Config, 'allowPrivateFeeds'>;
   clock: Clock;
   isAdmin: (userId: string) => Promise<boolean>;
@@ -114,21 +114,21 @@ export async function runCaisiCommand(req: CommandRequest, deps: CommandDeps): P
   const sub = (words[0] ?? 'help').toLowerCase();
   try {
     if (sub === 'help' || sub === '?') {
-      const help = helpText(deps.roster());
+      const help = helpText(await deps.roster());
       return ephemeral(help, [{ type: 'section', text: mrkdwnText(help) }]);
     }
-    if (LOOKUPS.has(sub)) return lookupReply(lookup(words, deps), words.join(' '));
+    if (LOOKUPS.has(sub)) return lookupReply(await lookup(words, deps), words.join(' '));
     if (sub === 'feeds' && (!words[1] || words[1].toLowerCase() === 'list'))
-      return feedsList(deps.store.listFeeds());
+      return feedsList(await deps.store.listFeeds());
     if (sub === 'subscribe' || sub === 'unsubscribe' || sub === 'feeds' || sub === 'set') {
       if (!(await deps.isAdmin(req.userId)))
         // whoCanWrite() is mrkdwn: it mentions the configured admins (<@U…>), so it is not escaped.
         return sayMrkdwn(
           `Only admins can use "${escapeMrkdwn(truncate(`${sub}${sub === 'feeds' ? ` ${words[1] ?? ''}` : ''}`, 40))}": ${deps.whoCanWrite()}. Nothing was changed.`,
         );
-      if (sub === 'subscribe') return subscribe(words.slice(1), req, deps);
-      if (sub === 'unsubscribe') return unsubscribe(words.slice(1), req, deps);
-      if (sub === 'set') return setStatus(words.slice(1), req, deps);
+      if (sub === 'subscribe') return await subscribe(words.slice(1), req, deps);
+      if (sub === 'unsubscribe') return await unsubscribe(words.slice(1), req, deps);
+      if (sub === 'set') return await setStatus(words.slice(1), req, deps);
       return await feedsWrite(words.slice(1), req, deps);
     }
     return say(`Unknown command "${truncate(sub, 40)}". Try \`/caisi help\`.`);
@@ -154,19 +154,19 @@ function target(words: string[], r: Roster): { target: string; label: string } {
   return { target: `phrase:${phrase.toLowerCase()}`, label: `the phrase "${phrase}"` };
 }
 
-function subscribe(args: string[], req: CommandRequest, deps: CommandDeps): CommandReply {
+async function subscribe(args: string[], req: CommandRequest, deps: CommandDeps): Promise<CommandReply> {
   const last = args[args.length - 1]?.toLowerCase();
   const mode = last === 'daily' || last === 'realtime' ? last : 'realtime';
   const words = last === 'daily' || last === 'realtime' ? args.slice(0, -1) : args;
-  const { target: t, label } = target(words, deps.roster());
-  deps.store.subscribe(
+  const { target: t, label } = target(words, await deps.roster());
+  await deps.store.subscribe(
     { channel: req.channelId, target: t, mode, createdBy: req.userId },
     new Date(deps.clock.now()).toISOString(),
   );
   // Subscribing again after inviting the bot is how admins release alerts parked for this channel.
-  const released = deps.store.unpark(req.channelId, new Date(deps.clock.now()).toISOString());
+  const released = await deps.store.unpark(req.channelId, new Date(deps.clock.now()).toISOString());
   if (released) deps.wakeDelivery?.();
-  deps.store.audit({
+  await deps.store.audit({
     at: new Date(deps.clock.now()).toISOString(),
     actor: req.userId,
     action: 'subscribe',
@@ -182,11 +182,11 @@ function subscribe(args: string[], req: CommandRequest, deps: CommandDeps): Comm
   );
 }
 
-function unsubscribe(args: string[], req: CommandRequest, deps: CommandDeps): CommandReply {
-  const { target: t, label } = target(args, deps.roster());
-  const removed = deps.store.unsubscribe(req.channelId, t);
+async function unsubscribe(args: string[], req: CommandRequest, deps: CommandDeps): Promise<CommandReply> {
+  const { target: t, label } = target(args, await deps.roster());
+  const removed = await deps.store.unsubscribe(req.channelId, t);
   if (removed)
-    deps.store.audit({
+    await deps.store.audit({
       at: new Date(deps.clock.now()).toISOString(),
       actor: req.userId,
       action: 'unsubscribe',
@@ -205,8 +205,8 @@ function unsubscribe(args: string[], req: CommandRequest, deps: CommandDeps): Co
 /** Slack may wrap URLs typed in a command as <https://…> or <https://…|label>. */
 export const unwrapUrl = (s: string) => s.replace(/^<([^|>]+)(\|[^>]*)?>$/, '$1');
 
-function setStatus(args: string[], req: CommandRequest, deps: CommandDeps): CommandReply {
-  const r = deps.roster();
+async function setStatus(args: string[], req: CommandRequest, deps: CommandDeps): Promise<CommandReply> {
+  const r = await deps.roster();
   const usage =
     'Usage: `/caisi set <lab> <program> <status> [date] [source-url]`, e.g. `/caisi set meta caisi signed 2026-07-01 https://…`';
   if (args.length < 3) throw new LookupError(`Missing arguments. ${usage}`);
@@ -237,7 +237,7 @@ function setStatus(args: string[], req: CommandRequest, deps: CommandDeps): Comm
   }
   const now = new Date(deps.clock.now()).toISOString();
   const old = membership(r, lab.id, program.id)?.status ?? null;
-  deps.store.setMembership(
+  await deps.store.setMembership(
     {
       lab: lab.id,
       program: program.id,
@@ -271,8 +271,8 @@ async function feedsWrite(args: string[], req: CommandRequest, deps: CommandDeps
     if (!url) throw new LookupError('Usage: `/caisi feeds add <url>`');
     await deps.checkNewFeedUrl(url);
     const normalized = new URL(url).href;
-    const { feed, created } = deps.store.addFeed(normalized, req.userId, now);
-    deps.store.audit({
+    const { feed, created } = await deps.store.addFeed(normalized, req.userId, now);
+    await deps.store.audit({
       at: now,
       actor: req.userId,
       action: 'feed-add',
@@ -293,9 +293,9 @@ async function feedsWrite(args: string[], req: CommandRequest, deps: CommandDeps
     const id = Number(value.replace(/^#/, ''));
     if (!Number.isInteger(id) || id <= 0)
       throw new LookupError('Usage: `/caisi feeds remove <id>` (ids are in `/caisi feeds list`)');
-    const feed = deps.store.removeFeed(id);
+    const feed = await deps.store.removeFeed(id);
     if (!feed) throw new LookupError(`No feed with id ${id}. See \`/caisi feeds list\`.`);
-    deps.store.audit({
+    await deps.store.audit({
       at: now,
       actor: req.userId,
       action: 'feed-remove',
@@ -345,7 +345,7 @@ const VERDICT_MARK = { ok: '✅', warning: '⚠️', unusable: '⛔' } as const;
 
 /** `/caisi feeds check`: every feed in the store, fetched now, with a verdict each. */
 async function feedsCheck(deps: CommandDeps): Promise<CommandReply> {
-  const feeds = deps.store.listFeeds();
+  const feeds = await deps.store.listFeeds();
   if (feeds.length === 0) return say('No feeds yet. Admins can add one with `/caisi feeds add <url>`.');
   if (!deps.checkFeeds) return say('Feed checks are not available here.');
   const checks = await deps.checkFeeds(feeds);

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { renderAlertBlocks } from '../render/alert.js';
 import { escapeMrkdwn, truncate } from '../render/mrkdwn.js';
 import type { Roster } from '../roster/schema.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { Store } from '../store/store.js';
 import type { OutboxRow } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 import { renderDigest } from './digest.js';
@@ -27,20 +27,20 @@ import {
 export const ALERT_EVENT_TYPE = 'caisi_alert';
 
 export interface DelivererDeps {
-  store: SqliteStore;
+  store: Store;
   client: WebClient;
-  roster: () => Roster;
+  roster: () => Promise<Roster>;
   clock: Clock;
   logger: Logger;
   /** Gap between two messages to the same channel (Slack allows about one a second). */
   channelGapMs?: number;
   /** Told when a delivery is parked, so admins hear of it privately. */
-  onParked?: (row: OutboxRow, error: string) => void;
+  onParked?: (row: OutboxRow, error: string) => void | Promise<void>;
   /**
    * Told the first time (per run) Slack refuses a call for lack of a scope, so admins hear which
    * scope to add. `method` is the Web API method that needed it.
    */
-  onMissingScope?: (scope: string, method: string) => void;
+  onMissingScope?: (scope: string, method: string) => void | Promise<void>;
   maxAttempts?: number;
 }
 
@@ -88,28 +88,28 @@ export class Deliverer {
    */
   async recover(): Promise<void> {
     // Parked for a missing scope: the scope may have been added since (reinstall, restart); try again.
-    const released = this.d.store.unparkByError(MISSING_SCOPE_PREFIX, this.iso());
+    const released = await this.d.store.unparkByError(MISSING_SCOPE_PREFIX, this.iso());
     if (released) this.d.logger.info({ released }, 'deliveries parked for a missing scope are tried again');
-    for (const row of this.d.store.inDoubtDeliveries()) {
+    for (const row of await this.d.store.inDoubtDeliveries()) {
       try {
         const ts = await this.findPosted(row);
         if (ts) {
-          this.d.store.markSent(row.id, ts, this.iso());
+          await this.d.store.markSent(row.id, ts, this.iso());
           this.d.logger.info({ delivery: row.deliveryKey, ts }, 'delivery found in Slack after restart');
         } else {
-          this.d.store.retryLater(row.id, this.iso(), 'not found in channel history after restart');
-          this.d.store.patchPayload(row.id, { inDoubt: false });
+          await this.d.store.retryLater(row.id, this.iso(), 'not found in channel history after restart');
+          await this.d.store.patchPayload(row.id, { inDoubt: false });
         }
       } catch (err) {
         // A missing scope (e.g. im:history for an admin's DM) parks this one delivery.
         if (classifySlackError(err).kind === 'missing-scope') {
-          this.d.store.patchPayload(row.id, { inDoubt: true }); // looked up again once released
-          this.handleError(row, err as SlackError);
+          await this.d.store.patchPayload(row.id, { inDoubt: true }); // looked up again once released
+          await this.handleError(row, err as SlackError);
           continue;
         }
         // History unreadable now: keep it in doubt; it is checked again before any send.
-        this.d.store.retryLater(row.id, this.iso(this.now() + backoffMs(row.attempts)), errorText(err));
-        this.d.store.patchPayload(row.id, { inDoubt: true });
+        await this.d.store.retryLater(row.id, this.iso(this.now() + backoffMs(row.attempts)), errorText(err));
+        await this.d.store.patchPayload(row.id, { inDoubt: true });
       }
     }
   }
@@ -118,14 +118,14 @@ export class Deliverer {
    * When the worker should run next: the earliest pending delivery (a retry, or a channel's pacing
    * gap) in a channel that is not busy. A busy channel's next message waits for its call to end.
    */
-  nextWakeAt(): number | null {
+  async nextWakeAt(): Promise<number | null> {
     if (this.authError) return null;
     if (this.inFlight.size === 0) {
-      const t = this.d.store.nextDeliveryTime();
+      const t = await this.d.store.nextDeliveryTime();
       return t ? Date.parse(t) : null;
     }
     let min: number | null = null;
-    for (const row of this.d.store.dueDeliveries(FAR_FUTURE, SCAN_LIMIT)) {
+    for (const row of await this.d.store.dueDeliveries(FAR_FUTURE, SCAN_LIMIT)) {
       if (this.inFlight.has(row.channel)) continue;
       const t = Date.parse(row.nextAttemptAt);
       if (min === null || t < min) min = t;
@@ -143,10 +143,10 @@ export class Deliverer {
    * deliveries started without waiting for them: a channel whose call hangs or waits never holds
    * the others, and is skipped until its call ends.
    */
-  startDue(): Promise<boolean>[] {
+  async startDue(): Promise<Promise<boolean>[]> {
     if (this.authError) return [];
     const now = this.now();
-    const due = this.d.store.dueDeliveries(this.iso(now), SCAN_LIMIT);
+    const due = await this.d.store.dueDeliveries(this.iso(now), SCAN_LIMIT);
     const firstPerChannel = new Map<string, OutboxRow>();
     for (const row of due)
       if (!firstPerChannel.has(row.channel) && !this.inFlight.has(row.channel))
@@ -155,7 +155,7 @@ export class Deliverer {
     for (const row of firstPerChannel.values()) {
       const ready = this.channelReadyAt.get(row.channel) ?? 0;
       if (ready > now) {
-        this.d.store.retryLater(row.id, this.iso(ready), row.lastError ?? 'paced');
+        await this.d.store.retryLater(row.id, this.iso(ready), row.lastError ?? 'paced');
         continue;
       }
       this.inFlight.add(row.channel);
@@ -176,7 +176,7 @@ export class Deliverer {
 
   /** Start what is due (see startDue) and wait for those deliveries; returns how many were sent. */
   async runDue(): Promise<number> {
-    const results = await Promise.all(this.startDue());
+    const results = await Promise.all(await this.startDue());
     return results.filter(Boolean).length;
   }
 
@@ -187,7 +187,7 @@ export class Deliverer {
       if (this.authError) return;
       // Stop when nothing was sent and nothing is due now (a retry queued for "now", such as the
       // plain-text fallback, goes round again).
-      if (sent === 0 && this.d.store.dueDeliveries(this.iso(), 1).length === 0) return;
+      if (sent === 0 && (await this.d.store.dueDeliveries(this.iso(), 1)).length === 0) return;
     }
   }
 
@@ -197,14 +197,14 @@ export class Deliverer {
       try {
         const ts = await this.findPosted(row);
         if (ts) {
-          store.markSent(row.id, ts, this.iso());
+          await store.markSent(row.id, ts, this.iso());
           return true;
         }
-        store.patchPayload(row.id, { inDoubt: false });
+        await store.patchPayload(row.id, { inDoubt: false });
       } catch (err) {
         // History unreadable: a rate limit waits, a channel the bot cannot read parks (still in
         // doubt, so it is looked up again when released), anything else backs off.
-        this.handleError(row, err as SlackError);
+        await this.handleError(row, err as SlackError);
         return false;
       }
     }
@@ -212,17 +212,25 @@ export class Deliverer {
     // that a poll adds meanwhile is neither in the message nor queued as an update (the poll sees
     // the alert still pending and leaves it to the render).
     if (row.kind !== 'update') await this.ensureJoined(row.channel);
-    const message = this.render(row);
-    if (!message) {
-      // Nothing to say (the story is gone, or an update for an alert not yet posted): done.
-      store.markSent(row.id, null, this.iso());
-      return false;
-    }
-    if (message.kind === 'wait') {
-      store.retryLater(row.id, this.iso(this.now() + 1000), 'waiting for the alert to be posted');
-      return false;
-    }
-    store.markSending(row.id, this.iso());
+    // Render and `sending` in one transaction: a poll that adds a source meanwhile either comes
+    // first (and is in the message) or sees the alert in flight (and queues an update).
+    const message = await store.tx(async (t) => {
+      const current = await t.delivery(row.id);
+      if (current?.state !== 'pending') return { kind: 'gone' as const };
+      const m = await this.render(row, t);
+      if (!m) {
+        // Nothing to say (the story is gone, or an update for an alert not yet posted): done.
+        await t.markSent(row.id, null, this.iso());
+        return null;
+      }
+      if (m.kind === 'wait') {
+        await t.retryLater(row.id, this.iso(this.now() + 1000), 'waiting for the alert to be posted');
+        return null;
+      }
+      await t.markSending(row.id, this.iso());
+      return m;
+    });
+    if (!message || message.kind === 'gone') return false;
     this.channelReadyAt.set(row.channel, this.now() + this.gap);
     try {
       let ts: string | null;
@@ -248,16 +256,16 @@ export class Deliverer {
         });
         ts = (res.ts as string | undefined) ?? null;
       }
-      store.markSent(row.id, ts, this.iso());
+      await store.markSent(row.id, ts, this.iso());
       logger.info({ delivery: row.deliveryKey, channel: row.channel, kind: row.kind }, 'delivered');
       return true;
     } catch (err) {
-      this.handleError(row, err as SlackError);
+      await this.handleError(row, err as SlackError);
       return false;
     }
   }
 
-  private handleError(row: OutboxRow, err: SlackError): void {
+  private async handleError(row: OutboxRow, err: SlackError): Promise<void> {
     const { store, logger } = this.d;
     const fault = classifySlackError(err);
     const method = methodOf(err) ?? (row.kind === 'update' ? 'chat.update' : 'chat.postMessage');
@@ -266,7 +274,7 @@ export class Deliverer {
         const wait = fault.retryAfterSeconds * 1000;
         const at = this.now() + wait;
         this.channelReadyAt.set(row.channel, at);
-        store.retryLater(row.id, this.iso(at), `rate limited; retry after ${wait / 1000} s`);
+        await store.retryLater(row.id, this.iso(at), `rate limited; retry after ${wait / 1000} s`);
         logger.warn(
           { delivery: row.deliveryKey, channel: row.channel, retryAfterSeconds: wait / 1000 },
           'Slack rate limit',
@@ -276,74 +284,74 @@ export class Deliverer {
       case 'missing-scope':
         // Only this delivery (and others that need the same scope, as they meet it) waits; the
         // rest go on. Released at the next start, once the scope may have been added.
-        store.park(row.id, missingScopeError(fault.scope));
+        await store.park(row.id, missingScopeError(fault.scope));
         logger.warn(
           { delivery: row.deliveryKey, channel: row.channel, method, scope: fault.scope },
           `delivery parked: the bot token lacks the Slack scope ${scopeLabel(fault.scope)} (for ${method})`,
         );
-        this.reportMissingScope(fault.scope, method);
+        await this.reportMissingScope(fault.scope, method);
         return;
       case 'auth':
         this.authError = fault.code;
-        store.retryLater(row.id, this.iso(), fault.code);
+        await store.retryLater(row.id, this.iso(), fault.code);
         logger.error(
           { error: fault.code },
           `Slack refused the bot token (${fault.code}): posting stopped, nothing is lost; fix SLACK_BOT_TOKEN and restart`,
         );
         return;
       case 'park':
-        store.park(row.id, fault.code);
+        await store.park(row.id, fault.code);
         logger.warn(
           { delivery: row.deliveryKey, channel: row.channel, error: fault.code },
           'delivery parked',
         );
-        this.d.onParked?.(row, fault.code);
+        await this.d.onParked?.(row, fault.code);
         return;
       case 'content':
         if (!row.payload.fallback) {
-          store.patchPayload(row.id, { fallback: true });
-          store.retryLater(row.id, this.iso(), fault.code);
+          await store.patchPayload(row.id, { fallback: true });
+          await store.retryLater(row.id, this.iso(), fault.code);
           logger.warn(
             { delivery: row.deliveryKey, error: fault.code },
             'Slack refused the message; sending a plain one',
           );
           return;
         }
-        this.refused(row, fault.code);
+        await this.refused(row, fault.code);
         return;
       case 'refused':
         if (row.kind === 'update' && fault.code === 'message_not_found') {
-          store.markSent(row.id, null, this.iso());
+          await store.markSent(row.id, null, this.iso());
           return;
         }
-        this.refused(row, fault.code);
+        await this.refused(row, fault.code);
         return;
       case 'unknown-outcome':
         // Timeout, network error or 5xx: the message may or may not have been posted.
-        store.patchPayload(row.id, { inDoubt: row.kind !== 'update' });
-        this.retry(row, err);
+        await store.patchPayload(row.id, { inDoubt: row.kind !== 'update' });
+        await this.retry(row, err);
         return;
     }
   }
 
   /** Slack said no, so nothing was posted: retry with backoff, then park. */
-  private refused(row: OutboxRow, code: string): void {
+  private async refused(row: OutboxRow, code: string): Promise<void> {
     const { store } = this.d;
     if (row.attempts + 1 >= (this.d.maxAttempts ?? 8)) {
-      store.park(row.id, code);
-      this.d.onParked?.(row, code);
-    } else store.retryLater(row.id, this.iso(this.now() + backoffMs(row.attempts + 1)), code);
+      await store.park(row.id, code);
+      await this.d.onParked?.(row, code);
+    } else await store.retryLater(row.id, this.iso(this.now() + backoffMs(row.attempts + 1)), code);
   }
 
   /** Once per scope per run: the admins are told which scope to add. */
-  private reportMissingScope(scope: string, method: string): void {
+  private async reportMissingScope(scope: string, method: string): Promise<void> {
     if (this.missingScopes.has(scope)) return;
     this.missingScopes.add(scope);
     this.d.logger.error(
       { scope, method },
       `the bot token lacks the Slack scope ${scopeLabel(scope)} (needed for ${method}): add it to the app (manifest.yml, OAuth & Permissions), reinstall, restart; what needs it is parked, everything else goes on`,
     );
-    this.d.onMissingScope?.(scope, method);
+    await this.d.onMissingScope?.(scope, method);
   }
 
   /** Scopes Slack said the token lacks, since start. */
@@ -351,9 +359,9 @@ export class Deliverer {
     return [...this.missingScopes];
   }
 
-  private retry(row: OutboxRow, err: unknown): void {
+  private async retry(row: OutboxRow, err: unknown): Promise<void> {
     const attempts = row.attempts + 1;
-    this.d.store.retryLater(row.id, this.iso(this.now() + backoffMs(attempts)), errorText(err));
+    await this.d.store.retryLater(row.id, this.iso(this.now() + backoffMs(attempts)), errorText(err));
     this.d.logger.warn(
       { delivery: row.deliveryKey, channel: row.channel, attempts, err: errorText(err) },
       'delivery failed; will retry',
@@ -378,7 +386,7 @@ export class Deliverer {
       const code = e.data?.error ?? '';
       const fault = classifySlackError(err);
       // No channels:join: post anyway (chat:write.public), and tell the admins once.
-      if (fault.kind === 'missing-scope') this.reportMissingScope(fault.scope, 'conversations.join');
+      if (fault.kind === 'missing-scope') await this.reportMissingScope(fault.scope, 'conversations.join');
       // A definite answer (private channel, no channels:join scope, gone): do not ask again.
       // A transient one (429, 5xx, timeout): try again before the next post.
       if (e.code === 'slack_webapi_platform_error') this.joined.add(channel);
@@ -437,25 +445,26 @@ export class Deliverer {
     return null;
   }
 
-  private render(
+  private async render(
     row: OutboxRow,
-  ):
+    store: Store,
+  ): Promise<
     | { kind: 'post'; text: string; blocks?: Record<string, unknown>[] }
     | { kind: 'update'; ts: string; text: string; blocks?: Record<string, unknown>[] }
     | { kind: 'wait' }
-    | null {
-    const { store } = this.d;
-    const r = this.d.roster();
+    | null
+  > {
+    const r = await this.d.roster();
     if (row.kind === 'notice' || row.kind === 'digest') {
       const text =
         row.kind === 'digest'
-          ? renderDigest(r, store, row.payload)
+          ? await renderDigest(r, store, row.payload)
           : escapeMrkdwn(String(row.payload.text ?? ''));
       return text ? { kind: 'post', text: truncate(text, 3900) } : null;
     }
-    const story = row.storyId != null ? store.story(row.storyId) : undefined;
+    const story = row.storyId != null ? await store.story(row.storyId) : undefined;
     if (!story) return null;
-    const rendered = renderAlertBlocks(r, story, store.proposalsForStory(story.id));
+    const rendered = renderAlertBlocks(r, story, await store.proposalsForStory(story.id));
     const plain = {
       text: truncate(
         `${rendered.text}${story.sources[0]?.link ? `\n${story.sources[0].link}` : ''}${story.sources.length > 1 ? `\nAlso covered by ${story.sources.length - 1} more outlet(s).` : ''}`,
@@ -464,7 +473,7 @@ export class Deliverer {
     };
     const body = row.payload.fallback ? plain : { text: rendered.text, blocks: rendered.blocks };
     if (row.kind === 'alert') return { kind: 'post', ...body };
-    const alert = store.sentAlert(story.id, row.channel);
+    const alert = await store.sentAlert(story.id, row.channel);
     // No alert, or one not posted yet: the alert is rendered when sent and will name this source.
     if (!alert || alert.state === 'parked' || (alert.state === 'pending' && !alert.payload.inDoubt))
       return null;

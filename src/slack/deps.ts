@@ -3,13 +3,13 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config-file.js';
 import type { FeedCheck } from '../feeds/check.js';
 import type { Roster } from '../roster/schema.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { Store } from '../store/store.js';
 import type { FeedRow } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 
 export interface SlackDeps {
-  store: SqliteStore;
-  roster: () => Roster;
+  store: Store;
+  roster: () => Promise<Roster>;
   config: Config;
   clock: Clock;
   logger: Logger;

@@ -6,7 +6,7 @@ import { channelsFor } from '../pipeline/route.js';
 import { contextLines, labNames } from '../render/alert.js';
 import { escapeMrkdwn, safeLink, truncate } from '../render/mrkdwn.js';
 import type { Roster } from '../roster/schema.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { Store } from '../store/store.js';
 import type { StoryRow } from '../store/types.js';
 
 /** The local calendar day and hour of an instant in a time zone. */
@@ -27,20 +27,20 @@ export function localDayHour(ms: number, timeZone: string): { day: string; hour:
  * Queue today's digests that are due. Each channel's day is claimed once, so a restart or a
  * second check never sends a second digest.
  */
-export function queueDueDigests(
-  store: SqliteStore,
+export async function queueDueDigests(
+  store: Store,
   nowMs: number,
   digest: { hour: number; timeZone: string },
-): number {
+): Promise<number> {
   const { day, hour } = localDayHour(nowMs, digest.timeZone);
   if (hour < digest.hour) return 0;
-  const subs = store.subscriptions().filter((s) => s.mode === 'daily');
+  const subs = (await store.subscriptions()).filter((s) => s.mode === 'daily');
   const channels = [...new Set(subs.map((s) => s.channel))];
   const now = new Date(nowMs).toISOString();
-  const stories = store.storiesBetween(new Date(nowMs - 86_400_000).toISOString(), now);
+  const stories = await store.storiesBetween(new Date(nowMs - 86_400_000).toISOString(), now);
   let queued = 0;
   for (const channel of channels) {
-    if (!store.claimDigest(channel, day, now)) continue;
+    if (!(await store.claimDigest(channel, day, now))) continue;
     const mine = stories.filter((s) =>
       channelsFor(
         s,
@@ -49,7 +49,7 @@ export function queueDueDigests(
       ).includes(channel),
     );
     if (mine.length === 0) continue;
-    store.enqueue(
+    await store.enqueue(
       {
         key: `digest:${channel}:${day}`,
         kind: 'digest',
@@ -65,9 +65,17 @@ export function queueDueDigests(
 }
 
 /** The digest as mrkdwn text: one group per lab, each with its roster line and stories. */
-export function renderDigest(r: Roster, store: SqliteStore, payload: Record<string, unknown>): string {
+export async function renderDigest(
+  r: Roster,
+  store: Store,
+  payload: Record<string, unknown>,
+): Promise<string> {
   const ids = Array.isArray(payload.storyIds) ? (payload.storyIds as number[]) : [];
-  const stories = ids.map((id) => store.story(id)).filter((s): s is StoryRow => !!s);
+  const stories: StoryRow[] = [];
+  for (const id of ids) {
+    const s = await store.story(id);
+    if (s) stories.push(s);
+  }
   if (stories.length === 0) return '';
   const groups = new Map<string, StoryRow[]>();
   for (const s of stories) {

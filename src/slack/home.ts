@@ -4,29 +4,29 @@ import type { Block } from '../render/alert.js';
 import { renderAnswerBlocks } from '../render/answer-blocks.js';
 import { escapeMrkdwn, mrkdwnText, truncate } from '../render/mrkdwn.js';
 import type { Roster } from '../roster/schema.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { Store } from '../store/store.js';
 import { feedHealthLine } from './command.js';
 
-export function buildHomeView(
+export async function buildHomeView(
   r: Roster,
-  store: SqliteStore,
+  store: Store,
   isAdmin: boolean,
-): { type: 'home'; blocks: Block[] } {
+): Promise<{ type: 'home'; blocks: Block[] }> {
   const blocks: Block[] = [
     ...renderAnswerBlocks(rosterAnswer(r), 30),
     { type: 'divider' },
-    ...renderAnswerBlocks(recentAnswer(store.latestStories(5)), 20),
+    ...renderAnswerBlocks(recentAnswer(await store.latestStories(5)), 20),
     { type: 'divider' },
     { type: 'header', text: { type: 'plain_text', text: 'Feed health', emoji: false } },
   ];
-  const feeds = store.listFeeds();
+  const feeds = await store.listFeeds();
   const lines = feeds.map((f) => escapeMrkdwn(feedHealthLine(f)));
   blocks.push({
     type: 'section',
     text: mrkdwnText(truncate(lines.join('\n') || 'No feeds configured.', 2900)),
   });
   if (isAdmin) {
-    const parked = store.parkedDeliveries();
+    const parked = await store.parkedDeliveries();
     blocks.push(
       { type: 'divider' },
       {

@@ -17,7 +17,7 @@ export async function decideProposal(
   userId: string,
 ): Promise<Decision> {
   const { store } = deps;
-  const proposal = Number.isInteger(proposalId) ? store.proposal(proposalId) : undefined;
+  const proposal = Number.isInteger(proposalId) ? await store.proposal(proposalId) : undefined;
   if (!proposal) return { kind: 'stale', message: 'That proposal no longer exists.' };
   if (!(await deps.isAdmin(userId)))
     return {
@@ -25,11 +25,11 @@ export async function decideProposal(
       message: `Only admins can confirm or dismiss roster changes: ${deps.whoCanWrite()}. Nothing was changed.`,
     };
   const now = new Date(deps.clock.now()).toISOString();
-  const old = membership(deps.roster(), proposal.lab, proposal.program)?.status ?? null;
-  const applied = store.tx(() => {
-    if (!store.decideProposal(proposal.id, decision, userId, now)) return false;
+  const old = membership(await deps.roster(), proposal.lab, proposal.program)?.status ?? null;
+  const applied = await store.tx(async (t) => {
+    if (!(await t.decideProposal(proposal.id, decision, userId, now))) return false;
     if (decision === 'confirmed')
-      store.setMembership(
+      await t.setMembership(
         {
           lab: proposal.lab,
           program: proposal.program,
@@ -44,7 +44,7 @@ export async function decideProposal(
         'confirm proposal',
       );
     else
-      store.audit({
+      await t.audit({
         at: now,
         actor: userId,
         action: 'dismiss proposal',
@@ -60,9 +60,11 @@ export async function decideProposal(
   if (!applied)
     return { kind: 'stale', message: 'Someone already decided on this proposal; nothing was changed.' };
   deps.logger.info({ proposal: proposal.id, decision, by: userId }, 'roster proposal decided');
-  const story = store.story(proposal.storyId);
+  const story = await store.story(proposal.storyId);
   return {
     kind: 'decided',
-    message: story ? renderAlertBlocks(deps.roster(), story, store.proposalsForStory(story.id)) : null,
+    message: story
+      ? renderAlertBlocks(await deps.roster(), story, await store.proposalsForStory(story.id))
+      : null,
   };
 }

@@ -18,7 +18,7 @@ import { FeedFetchError } from '../feeds/fetch.js';
 import { checkNewFeedUrl } from '../feeds/url-policy.js';
 import { pollOnce } from '../pipeline/poll.js';
 import { SeedError } from '../roster/load.js';
-import { StoreError } from '../store/sqlite-store.js';
+import { StoreError } from '../store/store.js';
 import type { OutboxRow } from '../store/types.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { createLogger } from '../util/logger.js';
@@ -56,8 +56,13 @@ export interface Health {
   startedAt: number;
 }
 
-export function healthReport(ctx: Pick<Context, 'store'>, h: Health, pollSeconds: number, nowMs: number) {
-  const feeds = ctx.store.listFeeds();
+export async function healthReport(
+  ctx: Pick<Context, 'store'>,
+  h: Health,
+  pollSeconds: number,
+  nowMs: number,
+) {
+  const feeds = await ctx.store.listFeeds();
   const failing = feeds.filter((f) => f.enabled && f.consecutiveErrors > 0).length;
   const last = h.lastPollFinishedAt ?? h.startedAt;
   const stalled = nowMs - last > 3 * pollSeconds * 1000;
@@ -69,8 +74,8 @@ export function healthReport(ctx: Pick<Context, 'store'>, h: Health, pollSeconds
       feeds: feeds.filter((f) => f.enabled).length,
       feedsFailing: failing,
       feedsDisabled: feeds.filter((f) => !f.enabled).length,
-      outboxDepth: ctx.store.outboxDepth(),
-      parked: ctx.store.parkedDeliveries().length,
+      outboxDepth: await ctx.store.outboxDepth(),
+      parked: (await ctx.store.parkedDeliveries()).length,
     },
   };
 }
@@ -149,9 +154,16 @@ export function createSlackApp(o: SlackAppOptions): SlackApp {
               path: '/healthz',
               method: ['GET'],
               handler: (_req: IncomingMessage, res: ServerResponse) => {
-                const h = healthReport({ store }, o.health, config.pollSeconds, clock.now());
-                res.writeHead(h.status, { 'content-type': 'application/json' });
-                res.end(JSON.stringify(h.body));
+                healthReport({ store }, o.health, config.pollSeconds, clock.now()).then(
+                  (h) => {
+                    res.writeHead(h.status, { 'content-type': 'application/json' });
+                    res.end(JSON.stringify(h.body));
+                  },
+                  (err: unknown) => {
+                    res.writeHead(503, { 'content-type': 'application/json' });
+                    res.end(JSON.stringify({ ok: false, error: (err as Error).message }));
+                  },
+                );
               },
             },
           ],
@@ -169,8 +181,8 @@ export function createSlackApp(o: SlackAppOptions): SlackApp {
     logger,
     channelGapMs: o.channelGapMs,
     onParked: (row, error) => notifyParked(o, row, error),
-    onMissingScope: (scope, method) => {
-      notifyMissingScope(o, scope, method);
+    onMissingScope: async (scope, method) => {
+      await notifyMissingScope(o, scope, method);
       wake();
     },
   });
@@ -228,15 +240,15 @@ export function createSlackApp(o: SlackAppOptions): SlackApp {
 }
 
 /** A parked alert is told to each admin privately (never in the alert channel). */
-export function notifyParked(
+export async function notifyParked(
   o: Pick<SlackAppOptions, 'admins' | 'store' | 'clock' | 'logger'>,
   row: OutboxRow,
   error: string,
-): void {
+): Promise<void> {
   if (row.kind === 'notice') return; // a notice that cannot reach an admin is not worth another notice
   const now = new Date(o.clock.now()).toISOString();
   for (const admin of o.admins)
-    o.store.enqueue(
+    await o.store.enqueue(
       {
         key: `notice:parked:${row.id}:${admin}`,
         kind: 'notice',
@@ -256,14 +268,14 @@ export function notifyParked(
  * A scope the bot token lacks is told to each admin privately, once: which scope, for what, and
  * that only what needs it waits.
  */
-export function notifyMissingScope(
+export async function notifyMissingScope(
   o: Pick<SlackAppOptions, 'admins' | 'store' | 'clock' | 'logger'>,
   scope: string,
   method: string,
-): void {
+): Promise<void> {
   const now = new Date(o.clock.now()).toISOString();
   for (const admin of o.admins)
-    o.store.enqueue(
+    await o.store.enqueue(
       {
         key: `notice:missing-scope:${scope}:${admin}`,
         kind: 'notice',
@@ -280,13 +292,13 @@ export function notifyMissingScope(
 }
 
 /** A feed the poller disabled is told to each admin privately, once (never in the alert channel). */
-export function notifyFeedDisabled(
+export async function notifyFeedDisabled(
   o: Pick<SlackAppOptions, 'admins' | 'store' | 'clock' | 'logger'>,
   feed: { feedId: number; url: string; reason: string },
-): void {
+): Promise<void> {
   const now = new Date(o.clock.now()).toISOString();
   for (const admin of o.admins)
-    o.store.enqueue(
+    await o.store.enqueue(
       {
         key: `notice:feed-disabled:${feed.feedId}:${now}:${admin}`,
         kind: 'notice',
@@ -408,7 +420,7 @@ async function runBot(
 ): Promise<number> {
   let ctx: Context;
   try {
-    ctx = createContext({
+    ctx = await createContext({
       dbFile: path.resolve(io.cwd, env.CAISI_DB),
       configFile: env.CAISI_CONFIG ?? realConfigPath(),
       env,
@@ -444,7 +456,7 @@ async function runBot(
     });
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'could not create the Slack app');
-    ctx.close();
+    await ctx.close();
     return EXIT_FAILURE;
   }
   const { app, deliverer } = slack;
@@ -468,7 +480,7 @@ async function runBot(
   try {
     const check = await checkToken(app, logger, stopRequested);
     if (!('ok' in check)) {
-      ctx.close();
+      await ctx.close();
       if ('stopped' in check) {
         logger.info('stopped');
         return EXIT_OK;
@@ -486,7 +498,7 @@ async function runBot(
     if (server === 'stopped') {
       starting.catch(() => {}); // a connection that fails after we gave up is of no interest
       await app.stop().catch(() => {});
-      ctx.close();
+      await ctx.close();
       logger.info('stopped');
       return EXIT_OK;
     }
@@ -503,7 +515,7 @@ async function runBot(
         mode: env.mode,
         port: http ? port : undefined,
         path: http ? '/slack/events' : undefined,
-        feeds: ctx.store.listFeeds().filter((f) => f.enabled).length,
+        feeds: (await ctx.store.listFeeds()).filter((f) => f.enabled).length,
         pollSeconds: config.pollSeconds,
       },
       'caisi-watch started',
@@ -516,12 +528,12 @@ async function runBot(
       );
       io.stderr(`caisi-watch start: SLACK_APP_TOKEN: Slack refused the token (${err.code})\n`);
       await app.stop().catch(() => {});
-      ctx.close();
+      await ctx.close();
       return EXIT_USAGE;
     }
     logger.error({ err: (err as Error).message }, 'could not start the Slack app');
     await app.stop().catch(() => {});
-    ctx.close();
+    await ctx.close();
     return EXIT_FAILURE;
   }
 
@@ -545,7 +557,7 @@ async function runBot(
     while (!stopping) {
       wakeRequested = false;
       // Deliveries run on their own; each one that ends wakes the loop for that channel's next.
-      for (const run of deliverer.startDue()) {
+      for (const run of await deliverer.startDue()) {
         inFlight.add(run);
         void run.finally(() => {
           inFlight.delete(run);
@@ -554,7 +566,7 @@ async function runBot(
       }
       if (stopping) break;
       if (wakeRequested) continue;
-      const next = deliverer.nextWakeAt();
+      const next = await deliverer.nextWakeAt();
       await deliverySleep.sleep(next == null ? 60_000 : Math.min(60_000, next - clock.now()));
     }
     // Stopping: let the calls in flight finish and record their outcome.
@@ -573,16 +585,16 @@ async function runBot(
         logger,
         alertChannel: env.CAISI_CHANNEL ?? null,
       })
-        .then((report) => {
+        .then(async (report) => {
           health.lastPollFinishedAt = clock.now();
           for (const feed of report.disabled)
-            notifyFeedDisabled({ admins: env.CAISI_ADMINS, store: ctx.store, clock, logger }, feed);
+            await notifyFeedDisabled({ admins: env.CAISI_ADMINS, store: ctx.store, clock, logger }, feed);
           slack.deps.wakeDelivery();
         })
         .catch((err) => logger.error({ err: (err as Error).message }, 'poll failed'));
       await pollRun;
       try {
-        if (queueDueDigests(ctx.store, clock.now(), config.digest)) slack.deps.wakeDelivery();
+        if (await queueDueDigests(ctx.store, clock.now(), config.digest)) slack.deps.wakeDelivery();
       } catch (err) {
         logger.error({ err: (err as Error).message }, 'digest scheduling failed');
       }
@@ -604,7 +616,7 @@ async function runBot(
   if (!finished)
     logger.warn('work still in flight after 20 s; stopping anyway (it is recovered at next start)');
   await app.stop().catch(() => {});
-  ctx.close();
+  await ctx.close();
   logger.info('stopped');
   return EXIT_OK;
 }

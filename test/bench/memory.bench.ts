@@ -12,7 +12,7 @@ import path from 'node:path';
 import { compileMatcher } from '../../src/match/matcher.js';
 import { pollOnce } from '../../src/pipeline/poll.js';
 import { loadRoster } from '../../src/roster/load.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { type Figures, forceGc, isMain, round, rssMb, runMain, spawnFeedFarm, verdict } from './common.js';
 import { BENCH_NOW, FEED_COUNT } from './corpus.js';
@@ -32,7 +32,7 @@ export async function main(): Promise<Figures> {
   try {
     const clock = new ManualClock(BENCH_NOW);
     const config = benchConfig(farm.urls);
-    store.syncConfigFeeds(farm.urls, new Date(clock.now()).toISOString());
+    await store.syncConfigFeeds(farm.urls, new Date(clock.now()).toISOString());
     const deps = { store, matcher: compileMatcher(loadRoster()), config, clock, alertChannel: ALERT_CHANNEL };
     await pollOnce(deps);
     forceGc();
@@ -81,7 +81,7 @@ export async function main(): Promise<Figures> {
       memory_ok: ok,
     };
   } finally {
-    store.close();
+    await store.close();
     await farm.stop();
     rmSync(dir, { recursive: true, force: true });
   }

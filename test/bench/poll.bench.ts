@@ -13,7 +13,7 @@ import { type Config, configSchema } from '../../src/config/config-file.js';
 import { compileMatcher } from '../../src/match/matcher.js';
 import { type PollReport, pollOnce } from '../../src/pipeline/poll.js';
 import { loadRoster } from '../../src/roster/load.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { naivePoll, regexKeywords } from './baselines.js';
 import {
@@ -60,7 +60,7 @@ export async function main(): Promise<Figures> {
     const clock = new ManualClock(BENCH_NOW);
     const config = benchConfig(farm.urls);
     const store = SqliteStore.open(path.join(dir, 'bench.db'));
-    store.syncConfigFeeds(farm.urls, new Date(clock.now()).toISOString());
+    await store.syncConfigFeeds(farm.urls, new Date(clock.now()).toISOString());
     const deps = { store, matcher, config, clock, alertChannel: ALERT_CHANNEL };
     const cycle = () => {
       clock.advance((config.pollSeconds + 1) * 1000);
@@ -69,8 +69,8 @@ export async function main(): Promise<Figures> {
 
     const cold = await timed(() => pollOnce(deps));
     const c = cold.value;
-    const stories = Number((store.db.prepare('SELECT count(*) n FROM stories').get() as { n: number }).n);
-    const queued = store.outboxDepth();
+    const stories = await store.countRows('stories');
+    const queued = await store.outboxDepth();
     console.log(
       line('cold (first poll)', cold, `   ${c.fetched} fetched, ${c.failed} failed, ${c.newItems} items`),
     );
@@ -108,15 +108,17 @@ export async function main(): Promise<Figures> {
     await farm.control(`/_control/add?feeds=${gained.join(',')}&seq=1&at=${clock.now()}`, 'POST');
     const fresh = await cycle();
     const f = fresh.value;
-    const freshRows = store.db
-      .prepare(`SELECT item_id, alert, story_id FROM items WHERE item_id LIKE '%:fresh:%'`)
-      .all() as { item_id: string; alert: number; story_id: number | null }[];
-    const alerted = freshRows.filter(
-      (r) =>
-        r.alert === 1 &&
+    const freshRows = (await store.tableRows('items')).filter((r) => String(r.item_id).includes(':fresh:'));
+    const alerted: unknown[] = [];
+    for (const r of freshRows)
+      if (
+        Number(r.alert) === 1 &&
         r.story_id != null &&
-        store.deliveriesForStory(r.story_id).some((d) => d.kind === 'alert' && d.channel === ALERT_CHANNEL),
-    );
+        (await store.deliveriesForStory(Number(r.story_id))).some(
+          (d) => d.kind === 'alert' && d.channel === ALERT_CHANNEL,
+        )
+      )
+        alerted.push(r);
     const freshOk = f.newItems === gained.length && alerted.length === gained.length;
     console.log(
       line(
@@ -128,7 +130,7 @@ export async function main(): Promise<Figures> {
     console.log(
       `  ${''.padEnd(28)} ${alerted.length}/${gained.length} alerted in this cycle (${f.alerts} new stories, ${f.updates} joined) — ${verdict(freshOk)}`,
     );
-    store.close();
+    await store.close();
 
     // ---- baseline: rss-parser parseURL in a loop, no conditional requests ----
     const keywords = regexKeywords(roster);

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon, { type RawRequest, type Result } from 'autocannon';
 import { normaliseTitle } from '../../src/feeds/normalise.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { sendSlashCommand, signedHeaders, slashCommandBody } from '../signed-request.js';
 import { startSlackApiServer } from '../slack-api-server.js';
 import { type Figures, isMain, percentile, ROOT, round, runMain, timed, verdict } from './common.js';
@@ -35,7 +35,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * Fill a store file as a year of polling up to now would have: seen items, stories with sources,
  * sent alerts. (Real time: the app runs on the system clock, and prunes what is older than a year.)
  */
-function prefill(file: string, dummyFeed: string): void {
+async function prefill(file: string, dummyFeed: string): Promise<void> {
   const store = SqliteStore.open(file);
   const NOW = Date.now() - 3_600_000;
   const now = iso(NOW);
@@ -43,16 +43,16 @@ function prefill(file: string, dummyFeed: string): void {
     dummyFeed,
     ...Array.from({ length: FEEDS - 1 }, (_, i) => `https://news${i}.example.com/rss`),
   ];
-  store.syncConfigFeeds(urls, now);
-  const feeds = store.listFeeds();
+  await store.syncConfigFeeds(urls, now);
+  const feeds = await store.listFeeds();
   const year = 360 * 86_400_000;
-  store.tx(() => {
+  await store.tx(async (t) => {
     for (let s = 0; s < STORIES; s++) {
       const g = govStory(s % 2000, s);
       const at = NOW - Math.floor(((STORIES - s) / STORIES) * year);
       const lab = LABS[s % LABS.length] as string;
       const feed = feeds[s % feeds.length] as (typeof feeds)[number];
-      const story = store.createStory(
+      const story = await t.createStory(
         {
           title: g.title,
           labs: [lab],
@@ -73,7 +73,7 @@ function prefill(file: string, dummyFeed: string): void {
       );
       for (let k = 1; k <= s % 3; k++) {
         const other = feeds[(s + k * 7) % feeds.length] as (typeof feeds)[number];
-        store.addSource(
+        await t.addSource(
           story.id,
           {
             feedId: other.id,
@@ -88,7 +88,7 @@ function prefill(file: string, dummyFeed: string): void {
           iso(at + k * 3_600_000),
         );
       }
-      store.enqueue(
+      await t.enqueue(
         {
           key: `alert:${story.id}:C0BENCH`,
           kind: 'alert',
@@ -99,12 +99,13 @@ function prefill(file: string, dummyFeed: string): void {
         iso(at),
       );
     }
-    store.db.prepare(`UPDATE outbox SET state = 'sent', sent_at = created_at, message_ts = '1.0'`).run();
+    for (const row of await t.dueDeliveries('9999-12-31T23:59:59.999Z', STORIES))
+      await t.markSent(row.id, '1.0', row.createdAt);
     for (let i = 0; i < ITEMS; i++) {
       const feed = feeds[i % feeds.length] as (typeof feeds)[number];
       const it = feedItem(i % 500, Math.floor(i / 500) % 50);
       const seenAt = iso(NOW - Math.floor(((ITEMS - i) / ITEMS) * year));
-      store.markSeen(
+      await t.markSeen(
         feed.id,
         {
           id: `item-${i}`,
@@ -117,7 +118,7 @@ function prefill(file: string, dummyFeed: string): void {
       );
     }
   });
-  store.close();
+  await store.close();
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); null elsewhere. */
@@ -205,7 +206,7 @@ export async function main(): Promise<Figures> {
   let child: ChildProcess | undefined;
   try {
     const db = path.join(dir, 'slash.db');
-    const filled = await timed(async () => prefill(db, dummyUrl));
+    const filled = await timed(async () => await prefill(db, dummyUrl));
     console.log(
       `  store: ${ITEMS.toLocaleString('en-US')} items, ${STORIES.toLocaleString('en-US')} stories (filled in ${filled.wallS.toFixed(1)} s)`,
     );

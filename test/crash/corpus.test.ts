@@ -8,7 +8,7 @@ import { type Config, configSchema } from '../../src/config/config-file.js';
 import { compileMatcher } from '../../src/match/matcher.js';
 import { pollOnce } from '../../src/pipeline/poll.js';
 import { loadRoster } from '../../src/roster/load.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { type FeedServer, startFeedServer } from '../feed-server.js';
 import { CORPUS, OUTLETS, STORIES } from './corpus.js';
@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe('crash-test corpus', () => {
-  it('has 4–6 stories of 2–4 outlets each, about different labs', () => {
+  it('has 4–6 stories of 2–4 outlets each, about different labs', async () => {
     expect(STORIES.length).toBeGreaterThanOrEqual(4);
     expect(STORIES.length).toBeLessThanOrEqual(6);
     for (const s of expectedStories().values()) {
@@ -53,7 +53,7 @@ describe('crash-test corpus', () => {
         file: null,
       };
       const store = SqliteStore.open(':memory:');
-      store.syncConfigFeeds(
+      await store.syncConfigFeeds(
         config.feeds.map((f) => f.url),
         new Date(base).toISOString(),
       );
@@ -62,17 +62,17 @@ describe('crash-test corpus', () => {
         await pollOnce({ store, matcher, config, clock, alertChannel: 'C1' });
         clock.advance(1000);
       }
-      const stories = store.latestStories(50);
+      const stories = await store.latestStories(50);
       const expected = expectedStories();
       expect(stories).toHaveLength(expected.size);
       for (const [name, e] of expected) {
         const found = stories.filter((s) => s.sources.some((x) => e.links.includes(x.link ?? '')));
         expect(found, name).toHaveLength(1);
         expect(found[0]?.sources.map((x) => x.outlet).sort(), name).toEqual([...e.outlets].sort());
-        const alerts = store.deliveriesForStory(found[0]?.id ?? 0).filter((d) => d.kind === 'alert');
+        const alerts = (await store.deliveriesForStory(found[0]?.id ?? 0)).filter((d) => d.kind === 'alert');
         expect(alerts).toHaveLength(1);
       }
-      store.close();
+      await store.close();
     });
   }
 });

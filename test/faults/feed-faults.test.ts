@@ -9,7 +9,8 @@ import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchFeed } from '../../src/feeds/fetch.js';
 import { backoffSeconds } from '../../src/pipeline/poll.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
+import type { Store } from '../../src/store/store.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { type FeedServer, startFeedServer, startSelfSignedTlsServer } from '../feed-server.js';
 import { rss } from '../helpers/rss.js';
@@ -189,8 +190,8 @@ function faultConfig(urls: string[], extra: Record<string, unknown> = {}) {
   return configFor(urls, { fetch: { timeoutSeconds: 0.3 }, ...extra });
 }
 
-function expectHealth(store: SqliteStore, url: string, fault: Fault): void {
-  const feed = feedByUrl(store, url);
+async function expectHealth(store: Store, url: string, fault: Fault): Promise<void> {
+  const feed = await feedByUrl(store, url);
   expect(feed.lastErrorCode, fault.name).toMatch(fault.code);
   expect(feed.lastError, fault.name).toMatch(fault.error);
   expect(feed.lastError, fault.name).not.toMatch(/\n/);
@@ -211,13 +212,13 @@ describe('feed faults: the bad feed is reported, its neighbours in the same poll
     const clock = new ManualClock(Date.parse(NOW));
     const bad = fault.url();
     const urls = [server.urlFor('/good.xml'), bad, server.urlFor('/noise.xml')];
-    store.syncConfigFeeds(urls, NOW);
+    await store.syncConfigFeeds(urls, NOW);
     const report = await poll(store, faultConfig(urls), clock);
     expect(report).toMatchObject({ feeds: 3, fetched: 2, failed: 1, alerts: 1 });
-    expect(goodAlertQueued(store)).toBe(true);
-    expect(feedByUrl(store, server.urlFor('/noise.xml')).lastSuccessAt).toBe(NOW);
-    expectHealth(store, bad, fault);
-    store.close();
+    expect(await goodAlertQueued(store)).toBe(true);
+    expect((await feedByUrl(store, server.urlFor('/noise.xml'))).lastSuccessAt).toBe(NOW);
+    await expectHealth(store, bad, fault);
+    await store.close();
   });
 
   it('every fault at once, in one poll: the good feed still alerts and each bad feed has its own reason', async () => {
@@ -226,19 +227,19 @@ describe('feed faults: the bad feed is reported, its neighbours in the same poll
     const good = server.urlFor('/good.xml');
     const bad = FAULTS.map((f) => f.url());
     const urls = [bad[0] as string, good, ...bad.slice(1), server.urlFor('/noise.xml')];
-    store.syncConfigFeeds(urls, NOW);
+    await store.syncConfigFeeds(urls, NOW);
     const started = Date.now();
     const report = await poll(store, faultConfig(urls, { fetch: { timeoutSeconds: 1 } }), clock);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(report).toMatchObject({ feeds: urls.length, fetched: 2, failed: FAULTS.length, alerts: 1 });
-    expect(goodAlertQueued(store)).toBe(true);
-    FAULTS.forEach((fault, i) => {
+    expect(await goodAlertQueued(store)).toBe(true);
+    for (const [i, fault] of FAULTS.entries()) {
       const relaxed = /timeout/.test(fault.name) ? { ...fault, error: /^timed out after 1 s$/ } : fault;
-      expectHealth(store, bad[i] as string, relaxed);
-    });
+      await expectHealth(store, bad[i] as string, relaxed);
+    }
     // The 50 MB server was cut off long before it finished.
     expect(hugeBytesSent).toBeLessThan(FIFTY_MB / 2);
-    store.close();
+    await store.close();
   });
 });
 
@@ -260,12 +261,12 @@ describe('retries: Retry-After, backoff, disabling', () => {
     });
     const url = server.urlFor(limited);
     const config = faultConfig([url, server.urlFor('/noise.xml')]);
-    store.syncConfigFeeds(
+    await store.syncConfigFeeds(
       config.feeds.map((f) => f.url),
       NOW,
     );
     await poll(store, config, clock);
-    const feed = feedByUrl(store, url);
+    const feed = await feedByUrl(store, url);
     expect(feed.lastErrorCode).toBe('rate-limited');
     expect(Date.parse(feed.nextFetchAt ?? '')).toBeGreaterThanOrEqual(clock.now() + 7200_000);
     // Well past the normal interval and the first backoff step, but before Retry-After: not fetched.
@@ -277,8 +278,11 @@ describe('retries: Retry-After, backoff, disabling', () => {
     const later = await poll(store, config, clock);
     expect(hits).toBe(2);
     expect(later.alerts).toBe(1);
-    expect(feedByUrl(store, url)).toMatchObject({ consecutiveErrors: 0, lastSuccessAt: expect.any(String) });
-    store.close();
+    expect(await feedByUrl(store, url)).toMatchObject({
+      consecutiveErrors: 0,
+      lastSuccessAt: expect.any(String),
+    });
+    await store.close();
   });
 
   it('a failing feed backs off exponentially and is disabled, with its reason, after disableAfterErrors failures in a row', async () => {
@@ -286,7 +290,7 @@ describe('retries: Retry-After, backoff, disabling', () => {
     const clock = new ManualClock(Date.parse(NOW));
     const url = server.urlFor('/status/503');
     const config = faultConfig([url, server.urlFor('/good.xml')], { disableAfterErrors: 4 });
-    store.syncConfigFeeds(
+    await store.syncConfigFeeds(
       config.feeds.map((f) => f.url),
       NOW,
     );
@@ -295,7 +299,7 @@ describe('retries: Retry-After, backoff, disabling', () => {
       const before = server.requestsFor('/status/503').length;
       await poll(store, config, clock);
       expect(server.requestsFor('/status/503').length).toBe(before + 1);
-      const feed = feedByUrl(store, url);
+      const feed = await feedByUrl(store, url);
       expect(feed.consecutiveErrors).toBe(i);
       gaps.push(Date.parse(feed.nextFetchAt ?? '') - clock.now());
       if (i < 4) {
@@ -310,7 +314,7 @@ describe('retries: Retry-After, backoff, disabling', () => {
     expect(gaps.slice(0, 3)).toEqual([1, 2, 3].map((n) => backoffSeconds(config.pollSeconds, n) * 1000));
     expect(gaps[1]).toBeGreaterThan(gaps[0] as number);
     expect(gaps[2]).toBeGreaterThan(gaps[1] as number);
-    const feed = feedByUrl(store, url);
+    const feed = await feedByUrl(store, url);
     expect(feed.enabled).toBe(false);
     expect(feed.disabledReason).toBe('http-status: 4 failures in a row');
     expect(feed.lastError).toBe('HTTP 503 Service Unavailable');
@@ -319,7 +323,7 @@ describe('retries: Retry-After, backoff, disabling', () => {
     const before = server.requestsFor('/status/503').length;
     await poll(store, config, clock);
     expect(server.requestsFor('/status/503').length).toBe(before);
-    store.close();
+    await store.close();
   });
 });
 
@@ -328,14 +332,14 @@ describe('odd but readable feeds: parsed, recorded, no crash', () => {
     const store = SqliteStore.open(':memory:');
     const clock = new ManualClock(Date.parse(NOW));
     const urls = [server.urlFor('/ten-thousand.xml'), server.urlFor('/good.xml')];
-    store.syncConfigFeeds(urls, NOW);
+    await store.syncConfigFeeds(urls, NOW);
     const started = Date.now();
     const report = await poll(store, configFor(urls, { fetch: { timeoutSeconds: 5 } }), clock);
     const firstMs = Date.now() - started;
     expect(report.failed).toBe(0);
     expect(report.newItems).toBe(TEN_THOUSAND + 1);
-    expect(store.countItems()).toBe(TEN_THOUSAND + 1);
-    expect(goodAlertQueued(store)).toBe(true);
+    expect(await store.countItems()).toBe(TEN_THOUSAND + 1);
+    expect(await goodAlertQueued(store)).toBe(true);
     expect(firstMs).toBeLessThan(15_000);
     // The second poll sees the same 10,000 items and finds nothing new, also in bounded time.
     clock.advance(3600_000);
@@ -343,7 +347,7 @@ describe('odd but readable feeds: parsed, recorded, no crash', () => {
     const second = await poll(store, configFor(urls, { fetch: { timeoutSeconds: 5 } }), clock);
     expect(second.newItems).toBe(0);
     expect(Date.now() - again).toBeLessThan(15_000);
-    store.close();
+    await store.close();
   });
 
   it('duplicate guids: items told apart by link, true duplicates dropped, nothing alerts twice', async () => {
@@ -365,12 +369,12 @@ describe('odd but readable feeds: parsed, recorded, no crash', () => {
     const store = SqliteStore.open(':memory:');
     const clock = new ManualClock(Date.parse(NOW));
     const urls = [server.urlFor('/dup-guids.xml'), server.urlFor('/feeds/duplicate-guids.xml')];
-    store.syncConfigFeeds(urls, NOW);
+    await store.syncConfigFeeds(urls, NOW);
     const first = await poll(store, configFor(urls), clock);
     expect(first.failed).toBe(0);
     // 2 distinct items in the first feed, 3 in the fixture (one exact duplicate dropped).
     expect(first.newItems).toBe(5);
-    expect(store.countItems()).toBe(5);
+    expect(await store.countItems()).toBe(5);
     clock.advance(3600_000);
     const second = await poll(store, configFor(urls), clock);
     expect(second.newItems).toBe(0);
@@ -407,11 +411,11 @@ describe('odd but readable feeds: parsed, recorded, no crash', () => {
     const store = SqliteStore.open(':memory:');
     const clock = new ManualClock(Date.parse(NOW));
     const urls = [server.urlFor(route), server.urlFor('/good.xml')];
-    store.syncConfigFeeds(urls, NOW);
+    await store.syncConfigFeeds(urls, NOW);
     const report = await poll(store, configFor(urls), clock);
     expect(report).toMatchObject({ failed: 0, fetched: 2, newItems: 2 });
-    expect(goodAlertQueued(store)).toBe(true);
-    const story = store.latestStories(10).find((s) => s.title.startsWith('Meta caf'));
+    expect(await goodAlertQueued(store)).toBe(true);
+    const story = (await store.latestStories(10)).find((s) => s.title.startsWith('Meta caf'));
     expect(story?.title).toMatch(/^Meta caf.{1,2} talks: CAISI review .within weeks.$/u);
     // Where the charset could be known (prolog, or a usable label), the text is exactly right.
     if (prolog) expect(story?.title).toBe('Meta caf\u00e9 talks: CAISI review \u201cwithin weeks\u201d');
@@ -437,12 +441,12 @@ describe('odd but readable feeds: parsed, recorded, no crash', () => {
     const store = SqliteStore.open(':memory:');
     const clock = new ManualClock(Date.parse(NOW));
     const urls = [server.urlFor('/future.xml'), server.urlFor('/good.xml')];
-    store.syncConfigFeeds(urls, NOW);
+    await store.syncConfigFeeds(urls, NOW);
     const report = await poll(store, configFor(urls), clock);
     expect(report.failed).toBe(0);
     expect(report.newItems).toBe(4);
-    expect(goodAlertQueued(store)).toBe(true);
-    const stories = store.latestStories(10);
+    expect(await goodAlertQueued(store)).toBe(true);
+    const stories = await store.latestStories(10);
     for (const s of stories) {
       expect(Date.parse(s.lastSeenAt)).toBeLessThanOrEqual(clock.now());
       expect(Date.parse(s.firstSeenAt)).toBeLessThanOrEqual(clock.now());
@@ -450,7 +454,7 @@ describe('odd but readable feeds: parsed, recorded, no crash', () => {
     const futureStory = stories.find((s) => s.title.includes('2150'));
     expect(futureStory?.lastSeenAt).toBe(NOW);
     // A future date does not keep a story open for clustering forever: a week later it is closed.
-    expect(store.storiesSince(new Date(clock.now() + 7 * 86_400_000).toISOString())).toHaveLength(0);
+    expect(await store.storiesSince(new Date(clock.now() + 7 * 86_400_000).toISOString())).toHaveLength(0);
     // The good feed's story was placed at its own (past) date.
     expect(stories.find((s) => s.title === GOOD_ITEM.title)?.lastSeenAt).toBe('2026-06-24T11:00:00.000Z');
   });

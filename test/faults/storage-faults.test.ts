@@ -17,7 +17,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeStoreError, SqliteStore, StoreError } from '../../src/store/sqlite-store.js';
+import { describeStoreError } from '../../src/store/sqlite/db.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
+import { StoreError } from '../../src/store/store.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { createLogger } from '../../src/util/logger.js';
 import { type FeedServer, startFeedServer } from '../feed-server.js';
@@ -37,7 +39,7 @@ import {
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'caisi-storage-'));
 chmodSync(tmp, 0o755);
-const DIST_STORE = path.join(ROOT, 'dist', 'src', 'store', 'sqlite-store.js');
+const DIST_STORE = path.join(ROOT, 'dist', 'src', 'store', 'sqlite', 'store.js');
 const IS_ROOT = process.getuid?.() === 0;
 
 let server: FeedServer;
@@ -114,7 +116,7 @@ async function expectCliOneLine(db: string, message: RegExp, readOnly?: string) 
 function openAsChild(file: string, readOnly: string) {
   const script = `
     const { SqliteStore } = await import(${JSON.stringify(DIST_STORE)});
-    try { SqliteStore.open(process.env.DB).close(); console.log(JSON.stringify({ opened: true })); }
+    try { await SqliteStore.open(process.env.DB).close(); console.log(JSON.stringify({ opened: true })); }
     catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })); }`;
   const r = spawnNode(['--input-type=module', '-e', script], { PATH: process.env.PATH, DB: file }, readOnly);
   expect(r.status, r.stderr).toBe(0);
@@ -153,10 +155,10 @@ async function holdLock(file: string, mode: 'exclusive' | 'write'): Promise<() =
   };
 }
 
-function makeDatabase(file: string): void {
+async function makeDatabase(file: string): Promise<void> {
   const s = SqliteStore.open(file);
-  s.syncConfigFeeds(['https://example.org/feed.xml'], NOW);
-  s.close();
+  await s.syncConfigFeeds(['https://example.org/feed.xml'], NOW);
+  await s.close();
 }
 
 const canUnshare = (() => {
@@ -204,7 +206,7 @@ describe('at start: one clear error, one line from the CLI, exit 2', () => {
     const dir = fresh('ro-dir');
     mkdirSync(dir);
     const file = path.join(dir, 'caisi.db');
-    makeDatabase(file);
+    await makeDatabase(file);
     chmodSync(file, 0o444);
     chmodSync(dir, 0o555);
     const got = openAsChild(file, dir);
@@ -220,7 +222,7 @@ describe('at start: one clear error, one line from the CLI, exit 2', () => {
       const dir = fresh('ro-file');
       mkdirSync(dir);
       const file = path.join(dir, 'caisi.db');
-      makeDatabase(file);
+      await makeDatabase(file);
       chmodSync(file, 0o444);
       chmodSync(dir, 0o777);
       expect(openAsChild(file, file)).toMatchObject({ name: 'StoreError', code: 'read-only' });
@@ -232,7 +234,7 @@ describe('at start: one clear error, one line from the CLI, exit 2', () => {
     'locked by another process (%s lock): refused within the busy timeout',
     async (mode) => {
       const file = fresh(`locked-${mode}.db`);
-      makeDatabase(file);
+      await makeDatabase(file);
       const release = await holdLock(file, mode);
       try {
         const started = Date.now();
@@ -252,7 +254,7 @@ describe('at start: one clear error, one line from the CLI, exit 2', () => {
     },
   );
 
-  it('disk full: SQLITE_FULL is one clear sentence', () => {
+  it('disk full: SQLITE_FULL is one clear sentence', async () => {
     const db = new Database(':memory:');
     db.exec('CREATE TABLE t (x)');
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true })}`);
@@ -315,10 +317,10 @@ describe('while running: one clear log line, a retry, nothing lost', () => {
     const store = SqliteStore.open(fresh('full.db'));
     const clock = new ManualClock(Date.parse(NOW));
     const config = configFor([url]);
-    store.syncConfigFeeds([url], NOW);
-    const before = snapshot(store);
+    await store.syncConfigFeeds([url], NOW);
+    const before = await snapshot(store);
     // No more pages than the file has now: the next write that needs space fails like a full disk.
-    store.db.pragma(`max_page_count = ${store.db.pragma('page_count', { simple: true })}`);
+    store.pragma(`max_page_count = ${store.pragma('page_count')}`);
     const { logger, lines } = capturedLogger();
 
     const err = await poll(store, config, clock, { logger }).catch((e: unknown) => e);
@@ -327,26 +329,26 @@ describe('while running: one clear log line, a retry, nothing lost', () => {
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ code: 'disk-full', msg: expect.stringMatching(/nothing was lost/) });
     // The whole poll rolled back: no item marked seen, no story, no delivery, the feed still due.
-    expect(snapshot(store)).toEqual(before);
-    expect(feedByUrl(store, url)).toMatchObject({ lastSuccessAt: null, nextFetchAt: null, etag: null });
+    expect(await snapshot(store)).toEqual(before);
+    expect(await feedByUrl(store, url)).toMatchObject({ lastSuccessAt: null, nextFetchAt: null, etag: null });
 
     // Space frees; the next poll (same feed content) does it all, once.
-    store.db.pragma('max_page_count = 1073741823');
+    store.pragma('max_page_count = 1073741823');
     clock.advance(60_000);
     const report = await poll(store, config, clock, { logger });
     expect(report).toMatchObject({ fetched: 1, failed: 0, newItems: 301, alerts: 1 });
-    expect(store.countItems()).toBe(301);
-    expect(goodAlertQueued(store)).toBe(true);
+    expect(await store.countItems()).toBe(301);
+    expect(await goodAlertQueued(store)).toBe(true);
     clock.advance(3600_000);
     expect((await poll(store, config, clock)).newItems).toBe(0);
-    store.close();
+    await store.close();
   });
 
   it('locked by another process during a poll: the poll fails clearly and the next one processes the items', async () => {
     const file = fresh('locked-running.db');
     const url = server.urlFor('/good.xml');
     const store = SqliteStore.open(file, { busyTimeoutMs: 100 });
-    store.syncConfigFeeds([url], NOW);
+    await store.syncConfigFeeds([url], NOW);
     const clock = new ManualClock(Date.parse(NOW));
     const { logger, lines } = capturedLogger();
     const release = await holdLock(file, 'write');
@@ -358,11 +360,11 @@ describe('while running: one clear log line, a retry, nothing lost', () => {
     }
     expectStoreError(err, 'locked', /locked by another process/);
     expect(lines.filter((l) => l.level === 50)).toEqual([expect.objectContaining({ code: 'locked' })]);
-    expect(store.countItems()).toBe(0);
+    expect(await store.countItems()).toBe(0);
     const report = await poll(store, configFor([url]), clock, { logger });
     expect(report).toMatchObject({ newItems: 1, alerts: 1 });
-    expect(goodAlertQueued(store)).toBe(true);
-    store.close();
+    expect(await goodAlertQueued(store)).toBe(true);
+    await store.close();
   });
 });
 
@@ -380,9 +382,9 @@ describe('the store stays bounded', () => {
     const clock = new ManualClock(Date.parse(NOW));
     const config = configFor([url]);
     expect(config.retentionDays).toBe(365);
-    store.syncConfigFeeds([url], NOW);
+    await store.syncConfigFeeds([url], NOW);
     await poll(store, config, clock);
-    store.setMembership(
+    await store.setMembership(
       {
         lab: 'meta',
         program: 'caisi',
@@ -396,10 +398,10 @@ describe('the store stays bounded', () => {
       'not-signed',
       'set',
     );
-    expect(store.countItems()).toBe(1);
-    const stories = store.latestStories(10).map((s) => s.id);
-    const roster = store.rosterEdits();
-    const audit = store.auditLog();
+    expect(await store.countItems()).toBe(1);
+    const stories = (await store.latestStories(10)).map((s) => s.id);
+    const roster = await store.rosterEdits();
+    const audit = await store.auditLog();
 
     // The feed moves on: the old item is no longer listed.
     body = rss('Policy explainer', [
@@ -407,13 +409,13 @@ describe('the store stays bounded', () => {
     ]);
     clock.advance(200 * DAY);
     await poll(store, config, clock);
-    expect(store.countItems()).toBe(2); // not yet past retention
+    expect(await store.countItems()).toBe(2); // not yet past retention
     clock.advance(166 * DAY);
     await poll(store, config, clock);
-    expect(store.countItems()).toBe(1); // the old item is gone, the garden item stays
-    expect(store.latestStories(10).map((s) => s.id)).toEqual(stories);
-    expect(store.rosterEdits()).toEqual(roster);
-    expect(store.auditLog()).toEqual(audit);
+    expect(await store.countItems()).toBe(1); // the old item is gone, the garden item stays
+    expect((await store.latestStories(10)).map((s) => s.id)).toEqual(stories);
+    expect(await store.rosterEdits()).toEqual(roster);
+    expect(await store.auditLog()).toEqual(audit);
   });
 
   it('an item its feed still lists after the retention period is kept, and never alerts again', async () => {
@@ -422,7 +424,7 @@ describe('the store stays bounded', () => {
     const store = SqliteStore.open(':memory:');
     const clock = new ManualClock(Date.parse(NOW));
     const config = configFor([url]);
-    store.syncConfigFeeds([url], NOW);
+    await store.syncConfigFeeds([url], NOW);
     expect((await poll(store, config, clock)).alerts).toBe(1);
     for (const days of [200, 170, 1, 400]) {
       clock.advance(days * DAY);
@@ -431,7 +433,7 @@ describe('the store stays bounded', () => {
       expect(report.newItems).toBe(0);
       expect(report.events).toHaveLength(0);
     }
-    expect(store.countItems()).toBe(1);
-    expect(store.latestStories(10)).toHaveLength(1);
+    expect(await store.countItems()).toBe(1);
+    expect(await store.latestStories(10)).toHaveLength(1);
   });
 });

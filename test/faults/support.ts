@@ -3,7 +3,7 @@ import { type Config, configSchema } from '../../src/config/config-file.js';
 import { compileMatcher } from '../../src/match/matcher.js';
 import { type PollDeps, pollOnce } from '../../src/pipeline/poll.js';
 import { loadRoster } from '../../src/roster/load.js';
-import type { SqliteStore } from '../../src/store/sqlite-store.js';
+import { type Store, TABLES } from '../../src/store/store.js';
 import type { FeedRow } from '../../src/store/types.js';
 import type { ManualClock } from '../../src/util/clock.js';
 import { rss, SEED_ITEMS } from '../helpers/rss.js';
@@ -32,38 +32,30 @@ export const NOISE_FEED_BODY = rss('Weather desk', [
 
 export const RSS_HEADERS = { 'content-type': 'application/rss+xml; charset=utf-8' };
 
-export async function poll(
-  store: SqliteStore,
-  config: Config,
-  clock: ManualClock,
-  extra: Partial<PollDeps> = {},
-) {
+export async function poll(store: Store, config: Config, clock: ManualClock, extra: Partial<PollDeps> = {}) {
   return pollOnce({ store, matcher, config, clock, alertChannel: ALERT_CHANNEL, ...extra });
 }
 
-export function feedByUrl(store: SqliteStore, url: string): FeedRow {
-  const feed = store.listFeeds().find((f) => f.url === url);
+export async function feedByUrl(store: Store, url: string): Promise<FeedRow> {
+  const feed = (await store.listFeeds()).find((f) => f.url === url);
   if (!feed) throw new Error(`no feed ${url} in the store`);
   return feed;
 }
 
 /** The good feed's alert is queued for the alert channel. */
-export function goodAlertQueued(store: SqliteStore): boolean {
-  return store
-    .latestStories(50)
-    .some(
-      (s) =>
-        s.title === GOOD_ITEM.title &&
-        store.deliveriesForStory(s.id).some((d) => d.kind === 'alert' && d.channel === ALERT_CHANNEL),
-    );
+export async function goodAlertQueued(store: Store): Promise<boolean> {
+  for (const s of await store.latestStories(50))
+    if (
+      s.title === GOOD_ITEM.title &&
+      (await store.deliveriesForStory(s.id)).some((d) => d.kind === 'alert' && d.channel === ALERT_CHANNEL)
+    )
+      return true;
+  return false;
 }
 
 /** Every row of every table: "nothing changed" means this is equal before and after. */
-export function snapshot(store: SqliteStore): Record<string, unknown[]> {
-  const tables = store.db
-    .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
-    .all() as { name: string }[];
-  return Object.fromEntries(
-    tables.map(({ name }) => [name, store.db.prepare(`SELECT * FROM "${name}" ORDER BY 1, 2`).all()]),
-  );
+export async function snapshot(store: Store): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const table of TABLES) out[table] = await store.tableRows(table);
+  return out;
 }

@@ -13,7 +13,8 @@ import { compileMatcher } from '../../src/match/matcher.js';
 import { pollOnce } from '../../src/pipeline/poll.js';
 import { renderAlertText } from '../../src/render/alert.js';
 import { loadRoster } from '../../src/roster/load.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
+import type { Store } from '../../src/store/store.js';
 import type { StoryRow } from '../../src/store/types.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { type FeedServer, fixture, startFeedServer } from '../feed-server.js';
@@ -50,7 +51,7 @@ const realConfig = loadConfig(realConfigPath());
 const roster = loadRoster();
 let server: FeedServer;
 let dir: string;
-let store: SqliteStore;
+let store: Store;
 let stories: StoryRow[];
 let alerts: string;
 let failed: number;
@@ -71,7 +72,7 @@ beforeAll(async () => {
   store = SqliteStore.open(path.join(dir, 'caisi.db'));
   const now = Date.parse('2026-06-24T18:00:00Z');
   const config = { ...realConfig, feeds, backfillHours: null };
-  store.syncConfigFeeds(
+  await store.syncConfigFeeds(
     feeds.map((f) => f.url),
     new Date(now).toISOString(),
   );
@@ -83,7 +84,7 @@ beforeAll(async () => {
     alertChannel: 'C0ALERTS',
   });
   failed = report.failed;
-  stories = store.latestStories(500);
+  stories = await store.latestStories(500);
   alerts = stories.map((s) => renderAlertText(roster, s)).join('\n\n');
 });
 afterAll(async () => {
@@ -95,19 +96,19 @@ afterAll(async () => {
 const sources = () => stories.flatMap((s) => s.sources);
 
 describe('the default feeds', () => {
-  it('every feed in seeds/config.real.yaml has a fixture in its real format, and every fixture a feed', () => {
+  it('every feed in seeds/config.real.yaml has a fixture in its real format, and every fixture a feed', async () => {
     expect(realConfig.feeds.map((f) => f.name).sort()).toEqual(Object.keys(FIXTURES).sort());
     expect(realConfig.feeds.every((f) => /^https:\/\//.test(f.url))).toBe(true);
     expect(realConfig.feeds.some((f) => f.url.includes('commerce.gov'))).toBe(false);
     expect(realConfig.feeds.some((f) => f.url.includes('bis.gov/'))).toBe(false);
   });
 
-  it('all poll without failing and produce alerts', () => {
+  it('all poll without failing and produce alerts', async () => {
     expect(failed).toBe(0);
     expect(stories.length).toBeGreaterThan(5);
   });
 
-  it('Google News sources are credited to their publishers, never to the search', () => {
+  it('Google News sources are credited to their publishers, never to the search', async () => {
     expect(alerts).not.toContain('News search');
     const outlets = new Set(sources().map((s) => s.outlet));
     for (const p of ['The New York Times', 'Pondero Newsdesk', 'Capitol Ledger', 'Frontier Policy Review'])
@@ -118,7 +119,7 @@ describe('the default feeds', () => {
     expect(times?.link).toMatch(/^https:\/\/news\.google\.com\/rss\/articles\/CBMi\w+\?oc=5$/);
   });
 
-  it('headlines carry no " - Publisher" suffix', () => {
+  it('headlines carry no " - Publisher" suffix', async () => {
     for (const s of sources()) {
       expect(s.title.endsWith(` - ${s.outlet}`)).toBe(false);
       for (const p of PUBLISHERS) expect(s.title).not.toContain(p);
@@ -130,7 +131,7 @@ describe('the default feeds', () => {
     for (const s of stories) for (const p of PUBLISHERS) expect(s.title).not.toContain(p);
   });
 
-  it('summaries hold no publisher names, related headlines, HTML or WordPress footers', () => {
+  it('summaries hold no publisher names, related headlines, HTML or WordPress footers', async () => {
     for (const s of stories) {
       for (const p of PUBLISHERS) expect(s.summary).not.toContain(p);
       expect(s.summary).not.toMatch(/<|&nbsp;|&lt;|appeared first on|\[…\]/);
@@ -145,7 +146,7 @@ describe('the default feeds', () => {
     }
   });
 
-  it('official feeds are credited to the feed, with links to the document', () => {
+  it('official feeds are credited to the feed, with links to the document', async () => {
     const byOutlet = (name: string) => sources().filter((s) => s.outlet === name);
     const whiteHouse = byOutlet('The White House');
     expect(whiteHouse.length).toBeGreaterThan(0);

@@ -76,7 +76,7 @@ export async function startInProcessApp(o: InProcessOptions = {}): Promise<InPro
   });
   const socketServer = o.mode === 'socket' ? await startSocketModeServer() : null;
   if (socketServer) slack.setSocketModeUrl(() => socketServer.nextUrl());
-  const ctx = createContext({ dbFile: ':memory:' });
+  const ctx = await createContext({ dbFile: ':memory:' });
   const config: Config = { ...ctx.config, feeds: [], ...o.config };
   const logs: LogLine[] = [];
   const logged = new EventEmitter().setMaxListeners(0);
@@ -154,7 +154,7 @@ export async function startInProcessApp(o: InProcessOptions = {}): Promise<InPro
       await built.app.stop().catch(() => {});
       await socketServer?.close();
       await slack.close();
-      ctx.close();
+      await ctx.close();
     },
   };
 }

@@ -18,7 +18,7 @@ import type { ClusterAssignment } from '../../src/cluster/evaluate.js';
 import { configSchema } from '../../src/config/config-file.js';
 import type { Matcher } from '../../src/match/matcher.js';
 import { pollOnce } from '../../src/pipeline/poll.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { esc } from './rss.js';
 
@@ -125,7 +125,7 @@ export async function replayStories(
     const at = (ms: number) => new Date(ms).toISOString();
     const lastMs = Math.max(...items.map((i) => Date.parse(i.published)));
     const clock = new ManualClock(lastMs);
-    store.syncConfigFeeds(
+    await store.syncConfigFeeds(
       outlets.map((o) => urlOf.get(o) as string),
       at(Math.min(...items.map((i) => Date.parse(i.published))) - HOUR),
     );
@@ -152,11 +152,11 @@ export async function replayStories(
         await pollOnce({ store, matcher: opts.matcher, config, clock });
       }
     }
-    const feedOf = new Map(store.listFeeds().map((f) => [f.url, f.id]));
+    const feedOf = new Map((await store.listFeeds()).map((f) => [f.url, f.id]));
     const storyOf = new Map<string, number>();
-    for (const s of store.storiesSince('0000'))
+    for (const s of await store.storiesSince('0000'))
       for (const src of s.sources) storyOf.set(`${src.feedId}\u0000${src.itemId}`, s.id);
-    store.close();
+    await store.close();
     const assignments: ClusterAssignment[] = [];
     const notAlerting: string[] = [];
     for (const i of items) {

@@ -7,7 +7,7 @@ import { type Config, configSchema } from '../../src/config/config-file.js';
 import { compileMatcher } from '../../src/match/matcher.js';
 import { pollOnce } from '../../src/pipeline/poll.js';
 import { loadRoster } from '../../src/roster/load.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { type FeedServer, startFeedServer } from '../feed-server.js';
 import { OTHER_META_STORY, rss, SEED_ITEMS } from '../helpers/rss.js';
@@ -48,13 +48,13 @@ describe('poll cycle: clustering and dedupe', () => {
     const store = SqliteStore.open(':memory:');
     const clock = new ManualClock(Date.parse('2026-06-25T12:00:00Z'));
     const config = configFor(seedFeeds());
-    store.syncConfigFeeds(
+    await store.syncConfigFeeds(
       config.feeds.map((f) => f.url),
       '2026-06-25T12:00:00Z',
     );
     const report = await pollOnce({ store, matcher, config, clock, alertChannel: 'C1' });
     expect(report.failed).toBe(0);
-    const stories = store.latestStories(10);
+    const stories = await store.latestStories(10);
     expect(stories).toHaveLength(2);
     const caisi = stories.find((s) => s.programs.includes('caisi'));
     expect(caisi?.labs).toContain('meta');
@@ -63,11 +63,12 @@ describe('poll cycle: clustering and dedupe', () => {
     expect(other?.title).toBe(OTHER_META_STORY.title);
     expect(other?.sources).toHaveLength(1);
     // One alert per story for the alert channel, not one per outlet.
-    const alerts = [caisi, other]
-      .flatMap((s) => store.deliveriesForStory(s?.id ?? 0))
-      .filter((d) => d.kind === 'alert');
+    const alerts = [
+      ...(await store.deliveriesForStory(caisi?.id ?? 0)),
+      ...(await store.deliveriesForStory(other?.id ?? 0)),
+    ].filter((d) => d.kind === 'alert');
     expect(alerts).toHaveLength(2);
-    store.close();
+    await store.close();
   });
 
   it('restarting on the same file never alerts an item twice', async () => {
@@ -75,37 +76,37 @@ describe('poll cycle: clustering and dedupe', () => {
     const clock = new ManualClock(Date.parse('2026-06-25T12:00:00Z'));
     const config = configFor(seedFeeds());
     let store = SqliteStore.open(file);
-    store.syncConfigFeeds(
+    await store.syncConfigFeeds(
       config.feeds.map((f) => f.url),
       '2026-06-25T12:00:00Z',
     );
     const first = await pollOnce({ store, matcher, config, clock, alertChannel: 'C1' });
     expect(first.alerts).toBe(2);
-    store.close();
+    await store.close();
     store = SqliteStore.open(file);
     clock.advance(3600_000);
     const second = await pollOnce({ store, matcher, config, clock, alertChannel: 'C1' });
     expect(second.newItems).toBe(0);
     expect(second.events).toHaveLength(0);
-    expect(store.dueDeliveries('9999')).toHaveLength(2);
-    store.close();
+    expect(await store.dueDeliveries('9999')).toHaveLength(2);
+    await store.close();
   });
 
   it('a new feed alerts only items from the backfill window on its first poll; the rest are recorded as seen', async () => {
     const store = SqliteStore.open(':memory:');
     const clock = new ManualClock(Date.parse('2026-06-24T18:00:00Z'));
     const config = configFor(seedFeeds(), { backfillHours: 24 });
-    store.syncConfigFeeds(
+    await store.syncConfigFeeds(
       config.feeds.map((f) => f.url),
       '2026-06-24T18:00:00Z',
     );
     const report = await pollOnce({ store, matcher, config, clock });
     // The Times item (2026-06-23 14:00) is older than 24 h; the wire item is dated in the future.
-    const titles = store.latestStories(10).flatMap((s) => s.sources.map((x) => x.title));
+    const titles = (await store.latestStories(10)).flatMap((s) => s.sources.map((x) => x.title));
     expect(titles).not.toContain(SEED_ITEMS[0]?.item.title);
     expect(titles).toContain(SEED_ITEMS[4]?.item.title);
     expect(report.newItems).toBe(6);
-    store.close();
+    await store.close();
   });
 
   it('sends the stored validators and does not parse a 304; one bad feed does not stop the others', async () => {
@@ -127,13 +128,13 @@ describe('poll cycle: clustering and dedupe', () => {
     const store = SqliteStore.open(':memory:');
     const clock = new ManualClock(Date.parse('2026-06-25T12:00:00Z'));
     const config = configFor([{ url: `${server.url}/conditional` }, { url: `${server.url}/broken` }]);
-    store.syncConfigFeeds(
+    await store.syncConfigFeeds(
       config.feeds.map((f) => f.url),
       '2026-06-25T12:00:00Z',
     );
     const first = await pollOnce({ store, matcher, config, clock });
     expect(first).toMatchObject({ fetched: 1, failed: 1, alerts: 1 });
-    const broken = store.listFeeds().find((f) => f.url.endsWith('/broken'));
+    const broken = (await store.listFeeds()).find((f) => f.url.endsWith('/broken'));
     expect(broken?.lastErrorCode).toMatch(/not a feed/);
     expect(broken?.consecutiveErrors).toBe(1);
     clock.advance(config.pollSeconds * 1000 * 10);
@@ -141,7 +142,7 @@ describe('poll cycle: clustering and dedupe', () => {
     expect(second.notModified).toBe(1);
     expect(hits).toBe(2);
     expect(server.requestsFor('/conditional')[1]?.headers['if-none-match']).toBe('"v1"');
-    store.close();
+    await store.close();
   });
 
   it('a feed is not fetched again before its TTL allows', async () => {
@@ -152,13 +153,13 @@ describe('poll cycle: clustering and dedupe', () => {
     const store = SqliteStore.open(':memory:');
     const clock = new ManualClock(Date.parse('2026-06-25T12:00:00Z'));
     const config = configFor([{ url: `${server.url}/ttl` }]);
-    store.syncConfigFeeds([`${server.url}/ttl`], '2026-06-25T12:00:00Z');
+    await store.syncConfigFeeds([`${server.url}/ttl`], '2026-06-25T12:00:00Z');
     await pollOnce({ store, matcher, config, clock });
     clock.advance(30 * 60_000);
     expect((await pollOnce({ store, matcher, config, clock })).feeds).toBe(0);
     clock.advance(31 * 60_000);
     expect((await pollOnce({ store, matcher, config, clock })).feeds).toBe(1);
-    store.close();
+    await store.close();
   });
 
   it('a story is tagged with what its headline and lead are about, not with background in later sentences', async () => {
@@ -178,11 +179,11 @@ describe('poll cycle: clustering and dedupe', () => {
     const store = SqliteStore.open(':memory:');
     const clock = new ManualClock(Date.parse('2026-06-25T12:00:00Z'));
     const config = configFor([{ url: `${server.url}/background` }]);
-    store.syncConfigFeeds([`${server.url}/background`], '2026-06-25T12:00:00Z');
+    await store.syncConfigFeeds([`${server.url}/background`], '2026-06-25T12:00:00Z');
     await pollOnce({ store, matcher, config, clock });
-    const [story] = store.latestStories(5);
+    const [story] = await store.latestStories(5);
     expect(story?.labs).toEqual(['meta']);
     expect(story?.programs).toEqual(['caisi']);
-    store.close();
+    await store.close();
   });
 });

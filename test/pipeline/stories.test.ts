@@ -10,7 +10,8 @@ import { configSchema } from '../../src/config/config-file.js';
 import { compileMatcher } from '../../src/match/matcher.js';
 import { pollOnce } from '../../src/pipeline/poll.js';
 import { loadRoster } from '../../src/roster/load.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
+import type { Store } from '../../src/store/store.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { type FeedServer, startFeedServer } from '../feed-server.js';
 import { esc, rss, type TestItem } from '../helpers/rss.js';
@@ -18,7 +19,7 @@ import { esc, rss, type TestItem } from '../helpers/rss.js';
 const matcher = compileMatcher(loadRoster());
 let server: FeedServer;
 const tmp = mkdtempSync(path.join(tmpdir(), 'caisi-stories-'));
-afterAll(() => {
+afterAll(async () => {
   server?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -147,13 +148,13 @@ beforeAll(async () => {
   });
 });
 
-function setup(paths: string[], at: string) {
+async function setup(paths: string[], at: string) {
   const store = SqliteStore.open(path.join(tmp, `${paths.join('+').replace(/\W+/g, '_')}-${at}.db`));
   const config = {
     ...configSchema.parse({ feeds: paths.map((p) => ({ url: `${server.url}${p}` })), backfillHours: null }),
     file: null,
   };
-  store.syncConfigFeeds(
+  await store.syncConfigFeeds(
     config.feeds.map((f) => f.url),
     '2026-06-01T00:00:00Z',
   );
@@ -166,28 +167,28 @@ function setup(paths: string[], at: string) {
   };
 }
 
-const alertsOf = (store: SqliteStore, storyId: number) =>
-  store.deliveriesForStory(storyId).filter((d) => d.kind === 'alert');
+const alertsOf = async (store: Store, storyId: number) =>
+  (await store.deliveriesForStory(storyId)).filter((d) => d.kind === 'alert');
 
 describe('one alert per real-world story', () => {
   it('five outlets’ own feeds: one alert naming the five publishers; a different Meta story stays apart', async () => {
-    const { store, poll } = setup(
+    const { store, poll } = await setup(
       [...FIVE.map((_, i) => `/outlet/${i}`), '/outlet/other'],
       '2026-06-24T12:00:00Z',
     );
     await poll();
-    const stories = store.latestStories(10);
+    const stories = await store.latestStories(10);
     expect(stories).toHaveLength(2);
     const meta = stories.find((s) => s.programs.includes('caisi'));
     expect(meta?.sources.map((s) => s.outlet).sort()).toEqual(FIVE.map((f) => f.outlet).sort());
-    expect(alertsOf(store, meta?.id ?? 0)).toHaveLength(1);
+    expect(await alertsOf(store, meta?.id ?? 0)).toHaveLength(1);
     const other = stories.find((s) => s !== meta);
     expect(other?.title).toBe(OTHER.item.title);
-    store.close();
+    await store.close();
   });
 
   it('the same story polled as it breaks, hour by hour: still one alert, later outlets as updates', async () => {
-    const { store, clock, poll } = setup(
+    const { store, clock, poll } = await setup(
       FIVE.map((_, i) => `/outlet/${i}`),
       '2026-06-23T13:30:00Z',
     );
@@ -199,21 +200,24 @@ describe('one alert per real-world story', () => {
     ]) {
       clock.set(hour);
       // Every feed is due again: each poll sees what was published by then.
-      for (const f of store.listFeeds())
-        store.db.prepare('UPDATE feeds SET next_fetch_at = NULL WHERE id = ?').run(f.id);
+      for (const f of await store.listFeeds())
+        await store.recordFetchSuccess(f.id, { now: f.lastFetchAt ?? hour, nextFetchAt: null });
       await poll();
     }
-    const stories = store.latestStories(10);
+    const stories = await store.latestStories(10);
     expect(stories).toHaveLength(1);
     expect(stories[0]?.sources).toHaveLength(5);
-    expect(alertsOf(store, stories[0]?.id ?? 0)).toHaveLength(1);
-    store.close();
+    expect(await alertsOf(store, stories[0]?.id ?? 0)).toHaveLength(1);
+    await store.close();
   });
 
   it('two Google News searches: one alert naming the five publishers, an article in both searches listed once, no edit for it', async () => {
-    const { store, poll } = setup(['/gnews/meta', '/gnews/caisi', '/gnews/other'], '2026-06-24T12:00:00Z');
+    const { store, poll } = await setup(
+      ['/gnews/meta', '/gnews/caisi', '/gnews/other'],
+      '2026-06-24T12:00:00Z',
+    );
     const report = await poll();
-    const stories = store.latestStories(10);
+    const stories = await store.latestStories(10);
     expect(stories).toHaveLength(2);
     const meta = stories.find((s) => s.labs.includes('meta') && s.title !== OTHER.item.title);
     const outlets = meta?.sources.map((s) => s.outlet) ?? [];
@@ -221,48 +225,54 @@ describe('one alert per real-world story', () => {
     // Publisher names, clean headlines: no feed name, no " - Publisher" suffix.
     expect(outlets.some((o) => /google|search/i.test(o))).toBe(false);
     expect(meta?.sources.every((s) => !/ - /.test(s.title))).toBe(true);
-    expect(alertsOf(store, meta?.id ?? 0)).toHaveLength(1);
+    expect(await alertsOf(store, meta?.id ?? 0)).toHaveLength(1);
     // The two articles both searches returned are one source each, and trigger no update.
     expect(report.events.filter((e) => e.story.id === meta?.id)).toHaveLength(5);
-    store.close();
+    await store.close();
   });
 
   it('an article seen again through a second search in a later poll is not a new source and sends no edit', async () => {
-    const { store, clock, poll } = setup(['/gnews/meta'], '2026-06-24T12:00:00Z');
+    const { store, clock, poll } = await setup(['/gnews/meta'], '2026-06-24T12:00:00Z');
     await poll();
-    const before = store.latestStories(10);
+    const before = await store.latestStories(10);
     // The alert has gone out.
-    for (const a of alertsOf(store, before[0]?.id ?? 0))
-      store.markSent(a.id, '1719000000.000100', '2026-06-24T12:01:00Z');
+    for (const a of await alertsOf(store, before[0]?.id ?? 0))
+      await store.markSent(a.id, '1719000000.000100', '2026-06-24T12:01:00Z');
     // The second search is added later and lists two articles the first already had.
-    store.syncConfigFeeds([`${server.url}/gnews/meta`, `${server.url}/gnews/caisi`], '2026-06-24T12:30:00Z');
+    await store.syncConfigFeeds(
+      [`${server.url}/gnews/meta`, `${server.url}/gnews/caisi`],
+      '2026-06-24T12:30:00Z',
+    );
     clock.set('2026-06-24T13:00:00Z');
-    for (const f of store.listFeeds())
-      store.db.prepare('UPDATE feeds SET next_fetch_at = NULL WHERE id = ?').run(f.id);
+    for (const f of await store.listFeeds())
+      await store.recordFetchSuccess(f.id, {
+        now: f.lastFetchAt ?? '2026-06-24T13:00:00Z',
+        nextFetchAt: null,
+      });
     await poll();
-    const after = store.latestStories(10);
+    const after = await store.latestStories(10);
     expect(after).toHaveLength(before.length);
     const story = after[0];
     expect(story?.sources.map((s) => s.outlet).sort()).toEqual(FIVE.map((f) => f.outlet).sort());
-    const updates = store.deliveriesForStory(story?.id ?? 0).filter((d) => d.kind === 'update');
+    const updates = (await store.deliveriesForStory(story?.id ?? 0)).filter((d) => d.kind === 'update');
     // Only the two articles the first search did not have are updates.
     expect(updates).toHaveLength(2);
-    store.close();
+    await store.close();
   });
 
   it('an executive order from the White House and, days later, the Federal Register: one story with both sources', async () => {
-    const { store, clock, poll } = setup(['/whitehouse'], '2026-07-03T00:00:00Z');
+    const { store, clock, poll } = await setup(['/whitehouse'], '2026-07-03T00:00:00Z');
     await poll();
-    store.syncConfigFeeds(
+    await store.syncConfigFeeds(
       [`${server.url}/whitehouse`, `${server.url}/federal-register`],
       '2026-07-08T05:00:00Z',
     );
     clock.set('2026-07-08T06:00:00Z');
     await poll();
-    const stories = store.latestStories(10);
+    const stories = await store.latestStories(10);
     expect(stories).toHaveLength(1);
     expect(stories[0]?.sources).toHaveLength(2);
-    expect(alertsOf(store, stories[0]?.id ?? 0)).toHaveLength(1);
-    store.close();
+    expect(await alertsOf(store, stories[0]?.id ?? 0)).toHaveLength(1);
+    await store.close();
   });
 });

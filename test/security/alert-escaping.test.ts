@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RenderedMessage, renderAlertBlocks } from '../../src/render/alert.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 import type { Proposal, StoryRow } from '../../src/store/types.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { configFor, NOW, poll, RSS_HEADERS, roster } from '../faults/support.js';
@@ -130,7 +130,7 @@ const proposal = (
 });
 
 describe('the checker itself', () => {
-  it('catches a live mention, a feed-written link, a non-verbatim mrkdwn object and link_names', () => {
+  it('catches a live mention, a feed-written link, a non-verbatim mrkdwn object and link_names', async () => {
     const bad: RenderedMessage[] = [
       { text: 'hi <!channel>', blocks: [] },
       {
@@ -172,7 +172,7 @@ describe('alert rendering: feed text is inert', () => {
     expectInert(message, new Set(['https://news.example/a', 'https://desk.example/b?x=1&y=2']));
   });
 
-  it('a link the feed wrote is never a link target unless it is a plain http(s) URL', () => {
+  it('a link the feed wrote is never a link target unless it is a plain http(s) URL', async () => {
     for (const link of [
       'javascript:alert(1)',
       'https://evil.example/a|<!channel>',
@@ -194,7 +194,7 @@ describe('alert rendering: feed text is inert', () => {
     }
   });
 
-  it('property: any text anywhere in the story renders inert', () => {
+  it('property: any text anywhere in the story renders inert', async () => {
     const nasty = fc.oneof(
       fc.constantFrom(...TRICKS),
       fc.string({ unit: 'binary', maxLength: 40 }),
@@ -282,16 +282,16 @@ describe('end to end: hostile feed text through fetch → parse → poll → ren
     const store = SqliteStore.open(':memory:');
     const clock = new ManualClock(Date.parse(NOW));
     const url = server.urlFor('/hostile.xml');
-    store.syncConfigFeeds([url], NOW);
+    await store.syncConfigFeeds([url], NOW);
     const report = await poll(store, configFor([url]), clock);
     expect(report.alerts).toBe(1);
-    const s = store.latestStories(1)[0] as StoryRow;
+    const s = (await store.latestStories(1))[0] as StoryRow;
     // The hostile text really did arrive in the story…
     expect(s.title).toContain('<!channel>');
     expect(s.title).toContain('<@U123>');
     expect(s.sources[0]?.outlet).toContain('<@U0ADMIN>');
     expect(`${s.summary}`).toMatch(/<!subteam\^S1\|legal>|<!everyone>/);
-    const proposals = store.proposalsForStory(s.id);
+    const proposals = await store.proposalsForStory(s.id);
     // …and left it inert.
     const message = renderAlertBlocks(roster, s, proposals);
     expectInert(message, new Set(['https://hostile.example/story?a=1&b=2']));
@@ -300,6 +300,6 @@ describe('end to end: hostile feed text through fetch → parse → poll → ren
       .join('\n');
     expect(all).toContain('&lt;!channel&gt;');
     expect(all).toContain('&lt;@U123&gt;');
-    store.close();
+    await store.close();
   });
 });

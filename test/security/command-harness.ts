@@ -10,7 +10,8 @@ import { applyRosterEdits } from '../../src/roster/effective.js';
 import { loadRoster } from '../../src/roster/load.js';
 import type { Roster } from '../../src/roster/schema.js';
 import { type CommandDeps, type CommandReply, runCaisiCommand } from '../../src/slack/command.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
+import type { Store } from '../../src/store/store.js';
 import { ManualClock } from '../../src/util/clock.js';
 
 export const seedRoster = loadRoster();
@@ -34,12 +35,12 @@ export function fakeResolver(table: Record<string, string[]> = {}) {
 }
 
 export interface Harness {
-  store: SqliteStore;
+  store: Store;
   deps: CommandDeps;
   clock: ManualClock;
   dnsCalls: string[];
   run(text: string, userId?: string): Promise<CommandReply>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export function commandHarness(
@@ -52,7 +53,7 @@ export function commandHarness(
   const { resolve, calls } = fakeResolver(o.dns);
   const deps: CommandDeps = {
     store,
-    roster: () => applyRosterEdits(o.roster ?? seedRoster, store.rosterEdits()),
+    roster: async () => applyRosterEdits(o.roster ?? seedRoster, await store.rosterEdits()),
     config: { allowPrivateFeeds: allowPrivate },
     clock,
     isAdmin: async (userId) => admins.has(userId),
@@ -78,23 +79,23 @@ export function commandHarness(
 
 /** Some state worth protecting: a feed from config, one from Slack, a subscription, a roster edit, a parked alert. */
 export async function seedState(h: Harness): Promise<void> {
-  h.store.syncConfigFeeds(['https://news.example/feed.xml'], '2026-06-25T12:00:00Z');
+  await h.store.syncConfigFeeds(['https://news.example/feed.xml'], '2026-06-25T12:00:00Z');
   await h.run('feeds add https://wire.example/rss');
   await h.run('subscribe meta');
   await h.run('subscribe "pre-release review" daily');
   await h.run('set meta caisi in-talks 2026-06 https://news.example/a');
-  h.store.enqueue(
+  await h.store.enqueue(
     { key: 'alert:1:C0LEGAL', kind: 'alert', storyId: null, channel: CHANNEL, payload: {} },
     '2026-06-25T12:00:00Z',
   );
-  const parked = h.store.dueDeliveries('9999')[0];
-  if (parked) h.store.park(parked.id, 'not_in_channel');
+  const parked = (await h.store.dueDeliveries('9999'))[0];
+  if (parked) await h.store.park(parked.id, 'not_in_channel');
   const seeded = {
-    feeds: h.store.listFeeds().length,
-    subscriptions: h.store.subscriptions().length,
-    rosterEdits: h.store.rosterEdits().length,
-    audit: h.store.auditLog().length,
-    parked: h.store.parkedDeliveries().length,
+    feeds: (await h.store.listFeeds()).length,
+    subscriptions: (await h.store.subscriptions()).length,
+    rosterEdits: (await h.store.rosterEdits()).length,
+    audit: (await h.store.auditLog()).length,
+    parked: (await h.store.parkedDeliveries()).length,
   };
   if (
     JSON.stringify(seeded) !==

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedFetchError, fetchFeed, type ResolveHost } from '../../src/feeds/fetch.js';
 import { isBlockedAddress } from '../../src/feeds/url-guard.js';
 import { checkNewFeedUrl } from '../../src/feeds/url-policy.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { configFor, feedByUrl, NOW, poll, snapshot } from '../faults/support.js';
 import { type FeedServer, startFeedServer } from '../feed-server.js';
@@ -128,12 +128,12 @@ describe('`/caisi feeds add` by an admin: refused URLs are refused in the reply 
     'feeds add %s',
     async (url) => {
       const h = commandHarness({ dns: DNS });
-      const before = snapshot(h.store);
+      const before = await snapshot(h.store);
       for (const text of [`feeds add ${url}`, `feeds add <${url}>`, `feeds add <${url}|news>`]) {
         const reply = await h.run(text);
         expect(reply.text).toMatch(/^(Cannot add that feed: |Usage: )/);
       }
-      expect(snapshot(h.store)).toEqual(before);
+      expect(await snapshot(h.store)).toEqual(before);
       h.close();
     },
   );
@@ -148,7 +148,7 @@ describe('`/caisi feeds add` by an admin: refused URLs are refused in the reply 
       const reply = await h.run(`feeds add ${url}`);
       expect(reply.text).toMatch(/^Added feed \d+: /);
     }
-    expect(h.store.listFeeds().map((f) => f.origin)).toEqual(['slack', 'slack', 'slack']);
+    expect((await h.store.listFeeds()).map((f) => f.origin)).toEqual(['slack', 'slack', 'slack']);
     const refused = await h.run('feeds add file:///etc/passwd');
     expect(refused.text).toMatch(/^Cannot add that feed: only http and https/);
     h.close();
@@ -257,11 +257,11 @@ describe('at fetch time: every redirect hop and every DNS answer is checked (all
       const store = SqliteStore.open(':memory:');
       const clock = new ManualClock(Date.parse(NOW));
       const configured = server.urlFor('/feeds/atom.xml');
-      store.syncConfigFeeds([configured], NOW);
-      store.addFeed(redirecting, 'U0ADMIN', NOW);
+      await store.syncConfigFeeds([configured], NOW);
+      await store.addFeed(redirecting, 'U0ADMIN', NOW);
       const report = await poll(store, configFor([configured], { allowPrivateFeeds }), clock);
-      const slackFeed = feedByUrl(store, redirecting);
-      expect(feedByUrl(store, configured).lastSuccessAt).toBe(NOW);
+      const slackFeed = await feedByUrl(store, redirecting);
+      expect((await feedByUrl(store, configured)).lastSuccessAt).toBe(NOW);
       if (allowPrivateFeeds) {
         expect(report.failed).toBe(0);
         expect(slackFeed.lastSuccessAt).toBe(NOW);
@@ -272,7 +272,7 @@ describe('at fetch time: every redirect hop and every DNS answer is checked (all
           /^refused to connect: 127\.0\.0\.1 is a loopback, private or link-local address$/,
         );
       }
-      store.close();
+      await store.close();
     }
   });
 });

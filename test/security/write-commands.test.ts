@@ -48,14 +48,14 @@ describe('a non-admin running a write command', () => {
   it.each(WRITES)('"%s": refused, says who can, changes nothing', async (text) => {
     h = commandHarness();
     await seedState(h);
-    const before = snapshot(h.store);
+    const before = await snapshot(h.store);
     const dnsBefore = h.dnsCalls.length;
     const reply = await h.run(text, STRANGER);
     expect(reply.response_type).toBe('ephemeral');
     expect(reply.text).toMatch(/^Only admins can use "/);
     expect(reply.text).toContain(WHO_CAN_WRITE);
     expect(reply.text).toMatch(/Nothing was changed\.$/);
-    expect(snapshot(h.store)).toEqual(before);
+    expect(await snapshot(h.store)).toEqual(before);
     // Not even a DNS lookup is made for a stranger's URL.
     expect(h.dnsCalls.length).toBe(dnsBefore);
   });
@@ -64,21 +64,21 @@ describe('a non-admin running a write command', () => {
     h = commandHarness();
     await seedState(h);
     for (const text of ['subscribe openai', 'feeds remove 1', 'set xai caisi suspended']) {
-      const before = snapshot(h.store);
+      const before = await snapshot(h.store);
       const reply = await h.run(text, ADMIN);
       expect(reply.text).not.toMatch(/Only admins/);
-      expect(snapshot(h.store)).not.toEqual(before);
+      expect(await snapshot(h.store)).not.toEqual(before);
     }
-    expect(h.store.auditLog().map((a) => a.action)).toEqual(
+    expect((await h.store.auditLog()).map((a) => a.action)).toEqual(
       expect.arrayContaining(['subscribe', 'feed-remove', 'set']),
     );
-    expect(h.store.auditLog().every((a) => a.actor === ADMIN)).toBe(true);
+    expect((await h.store.auditLog()).every((a) => a.actor === ADMIN)).toBe(true);
   });
 
   it('lookups stay open to everyone and change nothing', async () => {
     h = commandHarness();
     await seedState(h);
-    const before = snapshot(h.store);
+    const before = await snapshot(h.store);
     for (const text of [
       'status meta',
       'roster',
@@ -93,13 +93,13 @@ describe('a non-admin running a write command', () => {
       const reply = await h.run(text, STRANGER);
       expect(reply.text).not.toMatch(/Only admins/);
     }
-    expect(snapshot(h.store)).toEqual(before);
+    expect(await snapshot(h.store)).toEqual(before);
   });
 
   it('property: whatever a stranger types, the store does not change', async () => {
     h = commandHarness();
     await seedState(h);
-    const before = snapshot(h.store);
+    const before = await snapshot(h.store);
     const word = fc.oneof(
       fc.constantFrom(
         'subscribe',
@@ -134,7 +134,7 @@ describe('a non-admin running a write command', () => {
     await fc.assert(
       fc.asyncProperty(text, async (t) => {
         await h.run(t, STRANGER);
-        expect(snapshot(h.store)).toEqual(before);
+        expect(await snapshot(h.store)).toEqual(before);
       }),
       { numRuns: 300 },
     );

@@ -78,7 +78,7 @@ describe('request signing', () => {
       { badSignature: true },
     );
     expect(r.status).toBe(401);
-    expect(app.ctx.store.subscriptions()).toEqual([]);
+    expect(await app.ctx.store.subscriptions()).toEqual([]);
   });
 });
 
@@ -113,7 +113,10 @@ describe('/caisi lookups', () => {
     expect(all(await caisi('timeline meta'))).toContain('Timeline: Meta');
     expect(all(await caisi('recent'))).toContain('No matched news yet');
     expect(all(await caisi('history meta'))).toContain('No changes recorded');
-    app.ctx.store.syncConfigFeeds(['https://example.org/a.xml'], new Date(app.clock.now()).toISOString());
+    await app.ctx.store.syncConfigFeeds(
+      ['https://example.org/a.xml'],
+      new Date(app.clock.now()).toISOString(),
+    );
     const feeds = await caisi('feeds');
     expect(all(feeds)).toContain('https://example.org/a.xml');
     expect(all(feeds)).toContain('not polled yet');
@@ -173,10 +176,10 @@ describe('/caisi writes are for admins', () => {
       expect(reply(r).text).toContain('<@U0ADMIN>'); // a live mention of the configured admin
       expect(reply(r).text).toContain('Nothing was changed');
     }
-    expect(app.ctx.store.subscriptions()).toEqual([]);
-    expect(app.ctx.store.listFeeds()).toEqual([]);
-    expect(app.ctx.store.auditLog()).toEqual([]);
-    expect(app.ctx.store.rosterEdits()).toEqual([]);
+    expect(await app.ctx.store.subscriptions()).toEqual([]);
+    expect(await app.ctx.store.listFeeds()).toEqual([]);
+    expect(await app.ctx.store.auditLog()).toEqual([]);
+    expect(await app.ctx.store.rosterEdits()).toEqual([]);
   });
 
   it('CAISI_ADMINS users and workspace admins/owners (users.info) may subscribe', async () => {
@@ -188,7 +191,7 @@ describe('/caisi writes are for admins', () => {
     );
     expect(reply(await caisi('subscribe caisi', 'U0OWNER', 'C0THREE')).text).toMatch(/subscribed to/);
     expect(app.slack.callsTo('users.info').map((c) => c.args.user)).toEqual(['U0WSADMIN', 'U0OWNER']);
-    expect(app.ctx.store.subscriptions().map((s) => [s.channel, s.target, s.mode])).toEqual(
+    expect((await app.ctx.store.subscriptions()).map((s) => [s.channel, s.target, s.mode])).toEqual(
       expect.arrayContaining([
         ['C0ONE', 'meta', 'daily'],
         ['C0TWO', 'phrase:export controls', 'realtime'],
@@ -218,12 +221,12 @@ describe('/caisi writes are for admins', () => {
     expect(reply(await caisi('feeds add ftp://example.org/feed', 'U0ADMIN')).text).toMatch(
       /Cannot add that feed/,
     );
-    expect(app.ctx.store.listFeeds()).toEqual([]);
+    expect(await app.ctx.store.listFeeds()).toEqual([]);
     app.config.allowPrivateFeeds = true;
     const added = reply(await caisi('feeds add <http://127.0.0.1:9/feed.xml>', 'U0ADMIN')).text ?? '';
     expect(added).toMatch(/Added feed (\d+)/);
     const id = /Added feed (\d+)/.exec(added)?.[1];
-    expect(app.ctx.store.listFeeds().map((f) => f.origin)).toEqual(['slack']);
+    expect((await app.ctx.store.listFeeds()).map((f) => f.origin)).toEqual(['slack']);
     expect(reply(await caisi(`feeds remove ${id}`, 'U0ADMIN')).text).toMatch(/Removed feed/);
     expect(reply(await caisi('feeds remove 999', 'U0ADMIN')).text).toMatch(/No feed with id 999/);
   });
@@ -254,7 +257,7 @@ describe('roster change proposals', () => {
       ]),
     });
     const now = new Date(app.clock.now()).toISOString();
-    app.ctx.store.syncConfigFeeds([feeds.urlFor('/wire.xml')], now);
+    await app.ctx.store.syncConfigFeeds([feeds.urlFor('/wire.xml')], now);
     await pollOnce({
       store: app.ctx.store,
       matcher: app.ctx.matcher,
@@ -294,7 +297,7 @@ describe('roster change proposals', () => {
     expect(refused.status).toBe(200);
     const answer = await app.slack.waitForResponse(1);
     expect(JSON.stringify(answer.body)).toMatch(/Only admins can confirm/);
-    expect(app.ctx.store.rosterEdits()).toEqual([]);
+    expect(await app.ctx.store.rosterEdits()).toEqual([]);
     expect(app.slack.callsTo('chat.update')).toHaveLength(0);
 
     const ok = await click(CONFIRM_ACTION, proposalId, 'U0ADMIN', msg.ts);
@@ -304,7 +307,7 @@ describe('roster change proposals', () => {
     const redrawn = JSON.stringify(app.slack.message('C0ALERTS', msg.ts)?.blocks);
     expect(redrawn).toContain('confirmed by U0ADMIN');
     expect(redrawn).not.toContain(CONFIRM_ACTION);
-    expect(app.ctx.store.rosterEdits()).toMatchObject([
+    expect(await app.ctx.store.rosterEdits()).toMatchObject([
       {
         lab: 'meta',
         program: 'caisi',
@@ -322,15 +325,15 @@ describe('roster change proposals', () => {
     await click(DISMISS_ACTION, proposalId, 'U0ADMIN', msg.ts);
     const again = await app.slack.waitFor(() => app.slack.responses.find((r) => r.id === 'click-U0ADMIN'));
     expect(JSON.stringify(again.body)).toMatch(/already decided/);
-    expect(app.ctx.store.auditLog('meta')).toHaveLength(1);
+    expect(await app.ctx.store.auditLog('meta')).toHaveLength(1);
   });
 
   it('an admin can dismiss: the roster stays, the audit log says so', async () => {
     const { msg, proposalId } = await alertWithProposal();
     await click(DISMISS_ACTION, proposalId, 'U0WSADMIN', msg.ts);
     await app.slack.waitForCall('chat.update');
-    expect(app.ctx.store.rosterEdits()).toEqual([]);
-    expect(app.ctx.store.auditLog('meta').map((e) => e.action)).toEqual(['dismiss proposal']);
+    expect(await app.ctx.store.rosterEdits()).toEqual([]);
+    expect((await app.ctx.store.auditLog('meta')).map((e) => e.action)).toEqual(['dismiss proposal']);
     expect(all(await caisi('roster'))).toContain('CAISI review: 5 of 6 signed');
   });
 });
@@ -338,9 +341,9 @@ describe('roster change proposals', () => {
 describe('App Home', () => {
   it('a signed app_home_opened publishes the roster, latest alerts, feed health and (admins) parked alerts', async () => {
     const now = new Date(app.clock.now()).toISOString();
-    app.ctx.store.syncConfigFeeds(['https://example.org/health.xml'], now);
-    const feed = app.ctx.store.listFeeds()[0];
-    app.ctx.store.recordFetchError(feed?.id as number, {
+    await app.ctx.store.syncConfigFeeds(['https://example.org/health.xml'], now);
+    const feed = (await app.ctx.store.listFeeds())[0];
+    await app.ctx.store.recordFetchError(feed?.id as number, {
       now,
       code: 'unreachable/timeout',
       message: 'timed out',
@@ -348,7 +351,7 @@ describe('App Home', () => {
       disable: null,
     });
     app.slack.setChannel('C0ARCH', { is_archived: true });
-    const story = app.ctx.store.createStory(
+    const story = await app.ctx.store.createStory(
       {
         title: 'Meta faces CAISI review pressure',
         labs: ['meta'],
@@ -366,12 +369,12 @@ describe('App Home', () => {
       },
       now,
     );
-    app.ctx.store.enqueue(
+    await app.ctx.store.enqueue(
       { key: `alert:${story.id}:C0ARCH`, kind: 'alert', storyId: story.id, channel: 'C0ARCH', payload: {} },
       now,
     );
     await app.deliverer.drain();
-    expect(app.ctx.store.parkedDeliveries()).toHaveLength(1);
+    expect(await app.ctx.store.parkedDeliveries()).toHaveLength(1);
     // The admins are told privately (a DM notice), never in an alert channel.
     await app.deliverer.drain();
     expect(app.slack.messages('D0ADMIN')[0]?.text).toMatch(
@@ -398,8 +401,8 @@ describe('App Home', () => {
 
   it('a parked alert is released by /caisi subscribe in its channel once the bot can post there', async () => {
     const now = new Date(app.clock.now()).toISOString();
-    const feedId = app.ctx.store.addFeed('https://example.org/p.xml', 'U0ADMIN', now).feed.id;
-    const story = app.ctx.store.createStory(
+    const feedId = (await app.ctx.store.addFeed('https://example.org/p.xml', 'U0ADMIN', now)).feed.id;
+    const story = await app.ctx.store.createStory(
       {
         title: 'Meta and the CAISI review',
         labs: ['meta'],
@@ -411,7 +414,7 @@ describe('App Home', () => {
       now,
     );
     app.slack.setChannel('C0PRIVATE', { is_private: true, is_member: false });
-    app.ctx.store.enqueue(
+    await app.ctx.store.enqueue(
       {
         key: `alert:${story.id}:C0PRIVATE`,
         kind: 'alert',
@@ -422,12 +425,12 @@ describe('App Home', () => {
       now,
     );
     await app.deliverer.drain();
-    expect(app.ctx.store.parkedDeliveries().map((p) => p.lastError)).toEqual(['channel_not_found']);
+    expect((await app.ctx.store.parkedDeliveries()).map((p) => p.lastError)).toEqual(['channel_not_found']);
     app.slack.setChannel('C0PRIVATE', { is_member: true }); // someone invites the bot
     const r = await caisi('subscribe meta', 'U0ADMIN', 'C0PRIVATE');
     expect(reply(r).text).toMatch(/1 parked alert\(s\) will be posted now/);
     await app.deliverer.drain();
-    expect(app.ctx.store.parkedDeliveries()).toEqual([]);
+    expect(await app.ctx.store.parkedDeliveries()).toEqual([]);
     expect(app.slack.messages('C0PRIVATE')).toHaveLength(1);
   });
 
@@ -442,12 +445,12 @@ describe('/healthz', () => {
   it('reports last poll, failing feeds and outbox depth; 503 when polling stalled for 3 intervals', async () => {
     const start = app.clock.now();
     app.health.lastPollFinishedAt = start;
-    app.ctx.store.syncConfigFeeds(
+    await app.ctx.store.syncConfigFeeds(
       ['https://example.org/a.xml', 'https://example.org/b.xml'],
       new Date(start).toISOString(),
     );
-    const a = app.ctx.store.listFeeds()[0];
-    app.ctx.store.recordFetchError(a?.id as number, {
+    const a = (await app.ctx.store.listFeeds())[0];
+    await app.ctx.store.recordFetchError(a?.id as number, {
       now: new Date(start).toISOString(),
       code: 'not a feed/not-a-feed',
       message: 'HTML',

@@ -10,7 +10,8 @@ import { applyRosterEdits } from '../../src/roster/effective.js';
 import { ALERT_EVENT_TYPE, Deliverer } from '../../src/slack/deliver.js';
 import { buildHomeView } from '../../src/slack/home.js';
 import { notifyFeedDisabled, notifyMissingScope } from '../../src/slack/run.js';
-import type { SqliteStore } from '../../src/store/sqlite-store.js';
+import type { SqliteStore } from '../../src/store/sqlite/store.js';
+import type { Store } from '../../src/store/store.js';
 import type { OutboxRow, StoryRow } from '../../src/store/types.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { createLogger } from '../../src/util/logger.js';
@@ -42,28 +43,34 @@ function webClient(timeout = 0) {
 
 /** A deliverer over `store` (a restarted process gets a new one, with a new client and no memory). */
 function deliverer(
-  store: SqliteStore = ctx.store,
-  opts: { timeout?: number; gap?: number; onMissingScope?: (scope: string, method: string) => void } = {},
+  store: Store = ctx.store,
+  opts: {
+    timeout?: number;
+    gap?: number;
+    onMissingScope?: (scope: string, method: string) => void | Promise<void>;
+  } = {},
 ) {
   return new Deliverer({
     onMissingScope: opts.onMissingScope,
     store,
     client: webClient(opts.timeout),
-    roster: () => applyRosterEdits(ctx.seed, store.rosterEdits()),
+    roster: async () => applyRosterEdits(ctx.seed, await store.rosterEdits()),
     clock,
     logger: createLogger('trace', { write: () => {} }),
     channelGapMs: opts.gap ?? 1000,
-    onParked: (row, error) => parked.push({ row, error }),
+    onParked: (row, error) => {
+      parked.push({ row, error });
+    },
   });
 }
 
 let seq = 0;
-function story(
+async function story(
   title = 'US presses Meta to agree with CAISI reviews',
   extra: Partial<{ summary: string; labs: string[]; programs: string[] }> = {},
-): StoryRow {
+): Promise<StoryRow> {
   seq++;
-  return ctx.store.createStory(
+  return await ctx.store.createStory(
     {
       title,
       labs: extra.labs ?? ['meta'],
@@ -83,17 +90,17 @@ function story(
   );
 }
 
-function queueAlert(s: StoryRow, channel: string, store = ctx.store): OutboxRow {
-  store.enqueue(
+async function queueAlert(s: StoryRow, channel: string, store = ctx.store): Promise<OutboxRow> {
+  await store.enqueue(
     { key: `alert:${s.id}:${channel}`, kind: 'alert', storyId: s.id, channel, payload: {} },
     iso(),
   );
-  return store.sentAlert(s.id, channel) as OutboxRow;
+  return (await store.sentAlert(s.id, channel)) as OutboxRow;
 }
 
-function addSource(s: StoryRow, outlet: string, channel: string): void {
+async function addSource(s: StoryRow, outlet: string, channel: string): Promise<void> {
   seq++;
-  ctx.store.addSource(
+  await ctx.store.addSource(
     s.id,
     {
       feedId,
@@ -106,8 +113,8 @@ function addSource(s: StoryRow, outlet: string, channel: string): void {
     { labs: [], programs: [] },
     iso(),
   );
-  const n = (ctx.store.story(s.id) as StoryRow).sources.length;
-  ctx.store.enqueue(
+  const n = ((await ctx.store.story(s.id)) as StoryRow).sources.length;
+  await ctx.store.enqueue(
     {
       key: `update:${s.id}:${channel}:${n}`,
       kind: 'update',
@@ -143,21 +150,21 @@ function mrkdwnObjects(blocks: unknown): { type: string; text: string; verbatim?
 beforeEach(async () => {
   clock = new ManualClock(Date.parse(T0));
   slack = await startSlackApiServer({ token: TOKEN, now: () => clock.now() });
-  ctx = createContext({ dbFile: ':memory:' });
-  feedId = ctx.store.addFeed('https://example.org/feed.xml', 'U0ADMIN', iso()).feed.id;
+  ctx = await createContext({ dbFile: ':memory:' });
+  feedId = (await ctx.store.addFeed('https://example.org/feed.xml', 'U0ADMIN', iso())).feed.id;
   parked = [];
 });
 
 afterEach(async () => {
   await slack.close();
-  ctx.close();
+  await ctx.close();
 });
 
 describe('posting an alert', () => {
   it('joins a public channel first, then posts Block Kit with the delivery key in metadata', async () => {
     slack.setChannel('C0PUB', { is_member: false });
-    const s = story();
-    const row = queueAlert(s, 'C0PUB');
+    const s = await story();
+    const row = await queueAlert(s, 'C0PUB');
     const d = deliverer();
     expect(await d.runDue()).toBe(1);
 
@@ -187,12 +194,12 @@ describe('posting an alert', () => {
     expect(args.link_names).toBeUndefined();
     expect(args.unfurl_links).toBe('false');
 
-    const after = ctx.store.delivery(row.id);
+    const after = await ctx.store.delivery(row.id);
     expect(after?.state).toBe('sent');
     expect(after?.messageTs).toBe(msg?.ts);
     // The channel is joined once, not before every post.
-    queueAlert(
-      story('Anthropic directive under EO 14409 is challenged', {
+    await queueAlert(
+      await story('Anthropic directive under EO 14409 is challenged', {
         labs: ['anthropic'],
         programs: ['eo-14409'],
       }),
@@ -207,9 +214,9 @@ describe('posting an alert', () => {
   it('posts to a private channel it was invited to without trying to join it again and again', async () => {
     slack.setChannel('C0PRIV', { is_private: true, is_member: true });
     const d = deliverer();
-    queueAlert(story(), 'C0PRIV');
-    queueAlert(
-      story('Second story about xAI and EO 14409', { labs: ['xai'], programs: ['eo-14409'] }),
+    await queueAlert(await story(), 'C0PRIV');
+    await queueAlert(
+      await story('Second story about xAI and EO 14409', { labs: ['xai'], programs: ['eo-14409'] }),
       'C0PRIV',
     );
     await d.runDue();
@@ -224,7 +231,10 @@ describe('posting an alert', () => {
   it('escapes untrusted feed text: <!channel>, <@U123> and @everyone ping nobody', async () => {
     const title =
       '<!channel> Meta & CAISI: <@U123> says @everyone <https://evil.example|click> <!subteam^S1>';
-    queueAlert(story(title, { summary: 'Summary with <!here> and @here and <#C123> & friends.' }), 'C0ESC');
+    await queueAlert(
+      await story(title, { summary: 'Summary with <!here> and @here and <#C123> & friends.' }),
+      'C0ESC',
+    );
     await deliverer().runDue();
     const [msg] = topLevel('C0ESC');
     const all = `${blocksJson(msg)}${msg?.text}`;
@@ -249,14 +259,14 @@ describe('posting an alert', () => {
   });
 
   it('keeps within Block Kit limits for huge feed text and many sources (the server validates)', async () => {
-    const s = story(`Meta ${'very long headline '.repeat(400)}`, { summary: 'word '.repeat(10_000) });
-    queueAlert(s, 'C0BIG');
+    const s = await story(`Meta ${'very long headline '.repeat(400)}`, { summary: 'word '.repeat(10_000) });
+    await queueAlert(s, 'C0BIG');
     const d = deliverer();
     await d.runDue();
     expect(posts('C0BIG')[0]?.outcome).toBe('ok');
     expect(topLevel('C0BIG')[0]?.blocks?.length).toBeGreaterThan(0);
     for (let i = 0; i < 40; i++)
-      ctx.store.addSource(
+      await ctx.store.addSource(
         s.id,
         {
           feedId,
@@ -269,7 +279,7 @@ describe('posting an alert', () => {
         { labs: [], programs: [] },
         iso(),
       );
-    ctx.store.enqueue(
+    await ctx.store.enqueue(
       { key: `update:${s.id}:C0BIG:41`, kind: 'update', storyId: s.id, channel: 'C0BIG', payload: {} },
       iso(),
     );
@@ -282,12 +292,12 @@ describe('posting an alert', () => {
 
 describe('a later source for a posted story', () => {
   it('updates the alert (chat.update, "also covered by …"), never a new top-level message', async () => {
-    const s = story();
-    queueAlert(s, 'C0UPD');
+    const s = await story();
+    await queueAlert(s, 'C0UPD');
     const d = deliverer();
     await d.runDue();
     const [first] = topLevel('C0UPD');
-    addSource(s, 'Pondero Newsdesk', 'C0UPD');
+    await addSource(s, 'Pondero Newsdesk', 'C0UPD');
     clock.advance(1000);
     await d.runDue();
     expect(slack.callsTo('chat.update')).toHaveLength(1);
@@ -299,9 +309,9 @@ describe('a later source for a posted story', () => {
   });
 
   it('an update queued before the alert is posted waits and the alert names every source', async () => {
-    const s = story();
-    queueAlert(s, 'C0W');
-    addSource(s, 'Policy explainer', 'C0W');
+    const s = await story();
+    await queueAlert(s, 'C0W');
+    await addSource(s, 'Policy explainer', 'C0W');
     const d = deliverer();
     await d.drain();
     expect(topLevel('C0W')).toHaveLength(1);
@@ -311,20 +321,20 @@ describe('a later source for a posted story', () => {
 
 describe('exactly once across crashes', () => {
   it('a crash while Slack holds the answer: after restart the message is found by its key, not posted again', async () => {
-    const s = story();
-    const row = queueAlert(s, 'C0X');
+    const s = await story();
+    const row = await queueAlert(s, 'C0X');
     const hold = slack.holdNext('chat.postMessage');
     const before = deliverer();
     const inFlight = before.runDue();
     await hold.held; // Slack has stored the message; the answer never reaches the process
     // The process dies now: what survives is the database as it was (state 'sending').
-    const disk = ctx.store.copyInMemory();
-    expect(disk.delivery(row.id)?.state).toBe('sending');
+    const disk = (ctx.store as SqliteStore).copyCommitted();
+    expect((await disk.delivery(row.id))?.state).toBe('sending');
 
     const after = deliverer(disk);
     await after.recover();
-    expect(disk.delivery(row.id)?.state).toBe('sent');
-    expect(disk.delivery(row.id)?.messageTs).toBe(topLevel('C0X')[0]?.ts);
+    expect((await disk.delivery(row.id))?.state).toBe('sent');
+    expect((await disk.delivery(row.id))?.messageTs).toBe(topLevel('C0X')[0]?.ts);
     clock.advance(60_000);
     await after.drain();
     expect(topLevel('C0X')).toHaveLength(1);
@@ -333,16 +343,16 @@ describe('exactly once across crashes', () => {
     expect(history?.args.include_all_metadata).toBe('true');
     hold.release();
     await inFlight;
-    disk.close();
+    await disk.close();
   });
 
   it('a crash after marking sending but before the request left: the lookup finds nothing and it is posted once', async () => {
-    const s = story();
-    const row = queueAlert(s, 'C0Y');
-    ctx.store.markSending(row.id, iso());
+    const s = await story();
+    const row = await queueAlert(s, 'C0Y');
+    await ctx.store.markSending(row.id, iso());
     const d = deliverer();
     await d.recover();
-    expect(ctx.store.delivery(row.id)?.state).toBe('pending');
+    expect((await ctx.store.delivery(row.id))?.state).toBe('pending');
     await d.drain();
     expect(topLevel('C0Y')).toHaveLength(1);
     // And the restarted process after that finds nothing to do.
@@ -353,44 +363,44 @@ describe('exactly once across crashes', () => {
   });
 
   it('history unreadable (bot removed from the public channel): joins once and reads again', async () => {
-    const s = story();
-    const row = queueAlert(s, 'C0Z');
+    const s = await story();
+    const row = await queueAlert(s, 'C0Z');
     const hold = slack.holdNext('chat.postMessage');
     const inFlight = deliverer().runDue();
     await hold.held;
-    const disk = ctx.store.copyInMemory();
+    const disk = (ctx.store as SqliteStore).copyCommitted();
     slack.setChannel('C0Z', { is_member: false });
     const after = deliverer(disk);
     await after.recover();
     expect(slack.callsTo('conversations.history').map((c) => c.outcome)).toEqual(['not_in_channel', 'ok']);
-    expect(disk.delivery(row.id)?.state).toBe('sent');
+    expect((await disk.delivery(row.id))?.state).toBe('sent');
     await after.drain();
     expect(topLevel('C0Z')).toHaveLength(1);
     hold.release();
     await inFlight;
-    disk.close();
+    await disk.close();
   });
 
   it('a timeout (the message was stored, the answer never came) is looked up before any resend', async () => {
-    const s = story();
-    const row = queueAlert(s, 'C0T');
+    const s = await story();
+    const row = await queueAlert(s, 'C0T');
     slack.holdNext('chat.postMessage');
     const d = deliverer(ctx.store, { timeout: 200 });
     await d.runDue(); // the client gives up after its timeout
-    const r = ctx.store.delivery(row.id);
+    const r = await ctx.store.delivery(row.id);
     expect(r?.state).toBe('pending');
     expect(r?.payload.inDoubt).toBe(true);
     clock.advance(1000);
     await d.runDue();
     expect(slack.callsTo('conversations.history')).toHaveLength(1);
-    expect(ctx.store.delivery(row.id)?.state).toBe('sent');
+    expect((await ctx.store.delivery(row.id))?.state).toBe('sent');
     expect(posts('C0T')).toHaveLength(1);
     expect(topLevel('C0T')).toHaveLength(1);
     slack.release();
   });
 
   it('a notice to an admin in doubt is looked up in the DM (conversations.open), not posted twice', async () => {
-    ctx.store.enqueue(
+    await ctx.store.enqueue(
       {
         key: 'notice:1',
         kind: 'notice',
@@ -403,7 +413,7 @@ describe('exactly once across crashes', () => {
     const hold = slack.holdNext('chat.postMessage');
     const inFlight = deliverer().runDue();
     await hold.held;
-    const disk = ctx.store.copyInMemory();
+    const disk = (ctx.store as SqliteStore).copyCommitted();
     const after = deliverer(disk);
     await after.recover();
     await after.drain();
@@ -412,7 +422,7 @@ describe('exactly once across crashes', () => {
     expect(slack.messages('D0ADMIN')[0]?.text).toBe('hello &lt;!channel&gt;');
     hold.release();
     await inFlight;
-    disk.close();
+    await disk.close();
   });
 });
 
@@ -420,7 +430,7 @@ describe('a scope the token lacks', () => {
   it('without im:history a notice in doubt parks alone; admins are told once which scope to add; alerts go on; after the fix it is found, not posted twice', async () => {
     // The manifest as it was before im:history: recovery of an admin's DM notice needs it.
     slack.setScopes(manifestBotScopes().filter((s) => s !== 'im:history'));
-    ctx.store.enqueue(
+    await ctx.store.enqueue(
       {
         key: 'notice:dm-1',
         kind: 'notice',
@@ -430,25 +440,25 @@ describe('a scope the token lacks', () => {
       },
       iso(),
     );
-    const alertStory = story();
+    const alertStory = await story();
     const hold = slack.holdNext('chat.postMessage', { channel: 'U0ADMIN' });
     const inFlight = deliverer().runDue();
     await hold.held; // stored in the DM, the answer never reaches the bot: then it crashes
-    const disk = ctx.store.copyInMemory();
+    const disk = (ctx.store as SqliteStore).copyCommitted();
     const logger = createLogger('silent', { write: () => {} });
     const told: string[] = [];
     const restarted = deliverer(disk, {
-      onMissingScope: (scope, method) => {
+      onMissingScope: async (scope, method) => {
         told.push(`${scope} ${method}`);
-        notifyMissingScope({ admins: ['U0ADMIN'], store: disk, clock, logger }, scope, method);
+        await notifyMissingScope({ admins: ['U0ADMIN'], store: disk, clock, logger }, scope, method);
       },
     });
-    queueAlert(alertStory, 'C0PUB', disk);
+    await queueAlert(alertStory, 'C0PUB', disk);
     await restarted.recover();
     await restarted.drain();
     expect(restarted.stoppedBecause).toBeNull(); // not an auth failure: posting goes on
     expect(topLevel('C0PUB')).toHaveLength(1);
-    const notice = disk.parkedDeliveries();
+    const notice = await disk.parkedDeliveries();
     expect(notice.map((r) => [r.deliveryKey, r.lastError])).toEqual([
       ['notice:dm-1', 'missing_scope: im:history'],
     ]);
@@ -457,17 +467,20 @@ describe('a scope the token lacks', () => {
     expect(dm).toHaveLength(2); // the held notice, and one telling the admin what to add
     expect(dm[1]).toMatch(/needs the Slack scope im:history \(for conversations\.history\)/);
     // Meeting it again in the same run tells nobody again.
-    disk.enqueue(
+    await disk.enqueue(
       { key: 'notice:dm-2', kind: 'notice', storyId: null, channel: 'U0ADMIN', payload: { text: 'second' } },
       iso(),
     );
-    disk.patchPayload(disk.dueDeliveries(iso(), 10).find((r) => r.deliveryKey === 'notice:dm-2')?.id ?? -1, {
-      inDoubt: true,
-    });
+    await disk.patchPayload(
+      (await disk.dueDeliveries(iso(), 10)).find((r) => r.deliveryKey === 'notice:dm-2')?.id ?? -1,
+      {
+        inDoubt: true,
+      },
+    );
     clock.advance(2000);
     await restarted.drain();
     expect(told).toHaveLength(1);
-    expect(disk.parkedDeliveries()).toHaveLength(2);
+    expect(await disk.parkedDeliveries()).toHaveLength(2);
 
     // The admin adds the scope, reinstalls, restarts: both are looked up; the first is found.
     slack.setScopes(manifestBotScopes());
@@ -475,21 +488,25 @@ describe('a scope the token lacks', () => {
     await fixed.recover();
     clock.advance(2000);
     await fixed.drain();
-    expect(disk.parkedDeliveries()).toHaveLength(0);
-    expect(disk.outboxDepth()).toBe(0);
+    expect(await disk.parkedDeliveries()).toHaveLength(0);
+    expect(await disk.outboxDepth()).toBe(0);
     expect(slack.messages('D0ADMIN').filter((m) => m.text === 'parked alert')).toHaveLength(1);
     expect(slack.messages('D0ADMIN').filter((m) => m.text === 'second')).toHaveLength(1);
     hold.release();
     await inFlight;
-    disk.close();
+    await disk.close();
   });
 
   it('without channels:join the alert is still posted (chat:write.public) and admins hear of the scope', async () => {
     slack.setScopes(manifestBotScopes().filter((s) => s !== 'channels:join'));
     slack.setChannel('C0PUB', { is_member: false });
     const told: string[] = [];
-    const d = deliverer(ctx.store, { onMissingScope: (scope, method) => told.push(`${scope} ${method}`) });
-    queueAlert(story(), 'C0PUB');
+    const d = deliverer(ctx.store, {
+      onMissingScope: (scope, method) => {
+        told.push(`${scope} ${method}`);
+      },
+    });
+    await queueAlert(await story(), 'C0PUB');
     await d.drain();
     expect(topLevel('C0PUB')).toHaveLength(1);
     expect(told).toEqual(['channels:join conversations.join']);
@@ -500,14 +517,19 @@ describe('a scope the token lacks', () => {
 describe('Slack faults', () => {
   it('429 waits Retry-After (injected clock) without holding other channels', async () => {
     slack.failNext('chat.postMessage', { status: 429, retryAfter: 30, channel: 'C0A' });
-    const a = queueAlert(story(), 'C0A');
-    queueAlert(story('xAI joins EO 14409 review pilot', { labs: ['xai'], programs: ['eo-14409'] }), 'C0B');
+    const a = await queueAlert(await story(), 'C0A');
+    await queueAlert(
+      await story('xAI joins EO 14409 review pilot', { labs: ['xai'], programs: ['eo-14409'] }),
+      'C0B',
+    );
     const d = deliverer();
     await d.runDue();
     expect(topLevel('C0B')).toHaveLength(1);
     expect(topLevel('C0A')).toHaveLength(0);
-    expect(ctx.store.delivery(a.id)?.nextAttemptAt).toBe(new Date(Date.parse(T0) + 30_000).toISOString());
-    expect(d.nextWakeAt()).toBe(Date.parse(T0) + 30_000);
+    expect((await ctx.store.delivery(a.id))?.nextAttemptAt).toBe(
+      new Date(Date.parse(T0) + 30_000).toISOString(),
+    );
+    expect(await d.nextWakeAt()).toBe(Date.parse(T0) + 30_000);
     clock.advance(29_000);
     await d.runDue();
     expect(posts('C0A')).toHaveLength(1); // only the 429
@@ -519,15 +541,17 @@ describe('Slack faults', () => {
 
   it('5xx backs off exponentially and looks the message up before each resend', async () => {
     slack.failNext('chat.postMessage', { status: 503 }, 2);
-    const row = queueAlert(story(), 'C0E');
+    const row = await queueAlert(await story(), 'C0E');
     const d = deliverer();
     await d.runDue();
-    expect(ctx.store.delivery(row.id)?.nextAttemptAt).toBe(new Date(Date.parse(T0) + 1000).toISOString());
+    expect((await ctx.store.delivery(row.id))?.nextAttemptAt).toBe(
+      new Date(Date.parse(T0) + 1000).toISOString(),
+    );
     await d.runDue();
     expect(posts('C0E')).toHaveLength(1);
     clock.advance(1000);
     await d.runDue();
-    expect(ctx.store.delivery(row.id)?.nextAttemptAt).toBe(
+    expect((await ctx.store.delivery(row.id))?.nextAttemptAt).toBe(
       new Date(Date.parse(T0) + 1000 + 2000).toISOString(),
     );
     clock.advance(1999);
@@ -536,20 +560,20 @@ describe('Slack faults', () => {
     clock.advance(1);
     await d.runDue();
     expect(topLevel('C0E')).toHaveLength(1);
-    expect(ctx.store.delivery(row.id)?.state).toBe('sent');
+    expect((await ctx.store.delivery(row.id))?.state).toBe('sent');
     expect(slack.callsTo('conversations.history').length).toBeGreaterThanOrEqual(2);
   });
 
   it('paces one message a second per channel, other channels unaffected', async () => {
-    queueAlert(story(), 'C0P');
-    queueAlert(story('OpenAI and CAISI extend review terms', { labs: ['openai'] }), 'C0P');
-    queueAlert(story('Microsoft review under CAISI expands', { labs: ['microsoft'] }), 'C0Q');
+    await queueAlert(await story(), 'C0P');
+    await queueAlert(await story('OpenAI and CAISI extend review terms', { labs: ['openai'] }), 'C0P');
+    await queueAlert(await story('Microsoft review under CAISI expands', { labs: ['microsoft'] }), 'C0Q');
     const d = deliverer();
     expect(await d.runDue()).toBe(2);
     expect(topLevel('C0P')).toHaveLength(1);
     expect(topLevel('C0Q')).toHaveLength(1);
     expect(await d.runDue()).toBe(0);
-    expect(d.nextWakeAt()).toBe(Date.parse(T0) + 1000);
+    expect(await d.nextWakeAt()).toBe(Date.parse(T0) + 1000);
     clock.advance(999);
     expect(await d.runDue()).toBe(0);
     clock.advance(1);
@@ -559,12 +583,15 @@ describe('Slack faults', () => {
 
   it('a call that hangs in one channel does not hold the others (no two calls to one channel at once)', async () => {
     const hold = slack.holdNext('chat.postMessage', { channel: 'C0SLOW' });
-    const slow = queueAlert(story(), 'C0SLOW');
-    queueAlert(story('Another Meta story about the CAISI agreement', { labs: ['meta'] }), 'C0SLOW');
-    queueAlert(story('OpenAI and CAISI extend review terms', { labs: ['openai'] }), 'C0FAST');
-    queueAlert(story('Microsoft review under CAISI expands', { labs: ['microsoft'] }), 'C0FAST');
+    const slow = await queueAlert(await story(), 'C0SLOW');
+    await queueAlert(
+      await story('Another Meta story about the CAISI agreement', { labs: ['meta'] }),
+      'C0SLOW',
+    );
+    await queueAlert(await story('OpenAI and CAISI extend review terms', { labs: ['openai'] }), 'C0FAST');
+    await queueAlert(await story('Microsoft review under CAISI expands', { labs: ['microsoft'] }), 'C0FAST');
     const d = deliverer();
-    const first = d.startDue();
+    const first = await d.startDue();
     expect(first).toHaveLength(2);
     await hold.held;
     expect(await first[1]).toBe(true); // C0FAST's first message is through
@@ -575,11 +602,11 @@ describe('Slack faults', () => {
     expect(await d.runDue()).toBe(1);
     expect(topLevel('C0FAST')).toHaveLength(2);
     expect(posts('C0SLOW')).toHaveLength(1);
-    expect(d.nextWakeAt()).toBeNull();
+    expect(await d.nextWakeAt()).toBeNull();
     hold.release();
     await Promise.all(first);
-    expect(ctx.store.delivery(slow.id)?.state).toBe('sent');
-    expect(d.nextWakeAt()).toBeLessThanOrEqual(clock.now()); // due now
+    expect((await ctx.store.delivery(slow.id))?.state).toBe('sent');
+    expect(await d.nextWakeAt()).toBeLessThanOrEqual(clock.now()); // due now
     await d.runDue();
     expect(topLevel('C0SLOW')).toHaveLength(2);
   });
@@ -599,34 +626,34 @@ describe('Slack faults', () => {
   ] as const) {
     it(`${name} parks the alert, tells the admins, and the App Home lists it`, async () => {
       setup();
-      const row = queueAlert(story(), 'C0GONE');
+      const row = await queueAlert(await story(), 'C0GONE');
       const d = deliverer();
       await d.runDue();
-      expect(ctx.store.delivery(row.id)?.state).toBe('parked');
+      expect((await ctx.store.delivery(row.id))?.state).toBe('parked');
       expect(parked.map((p) => p.error)).toEqual([code]);
       clock.advance(3_600_000);
       await d.runDue();
       expect(posts('C0GONE')).toHaveLength(1); // no retries while parked
-      const r = applyRosterEdits(ctx.seed, ctx.store.rosterEdits());
-      expect(JSON.stringify(buildHomeView(r, ctx.store, true).blocks)).toContain(`C0GONE: ${code}`);
-      expect(JSON.stringify(buildHomeView(r, ctx.store, false).blocks)).not.toContain('C0GONE');
+      const r = applyRosterEdits(ctx.seed, await ctx.store.rosterEdits());
+      expect(JSON.stringify((await buildHomeView(r, ctx.store, true)).blocks)).toContain(`C0GONE: ${code}`);
+      expect(JSON.stringify((await buildHomeView(r, ctx.store, false)).blocks)).not.toContain('C0GONE');
     });
   }
 
   it('a rejected token stops posting without losing anything', async () => {
     slack.failNext('chat.postMessage', { error: 'invalid_auth' });
-    const row = queueAlert(story(), 'C0AUTH');
+    const row = await queueAlert(await story(), 'C0AUTH');
     const d = deliverer();
     await d.runDue();
     expect(d.stoppedBecause).toBe('invalid_auth');
-    expect(ctx.store.delivery(row.id)?.state).toBe('pending');
+    expect((await ctx.store.delivery(row.id))?.state).toBe('pending');
     expect(await d.runDue()).toBe(0);
     expect(posts('C0AUTH')).toHaveLength(1);
   });
 
   it('a message Slack refuses (invalid_blocks) is sent again as plain text', async () => {
     slack.failNext('chat.postMessage', { error: 'invalid_blocks' });
-    queueAlert(story(), 'C0PLAIN');
+    await queueAlert(await story(), 'C0PLAIN');
     const d = deliverer();
     await d.drain();
     expect(topLevel('C0PLAIN')).toHaveLength(0);
@@ -642,7 +669,7 @@ describe('Slack faults', () => {
     const feeds = await startFeedServer();
     feeds.route('/gone', { status: 410, body: 'gone' });
     const config = { ...ctx.config, feeds: [{ url: `${feeds.url}/gone` }] };
-    ctx.store.syncConfigFeeds([`${feeds.url}/gone`], iso());
+    await ctx.store.syncConfigFeeds([`${feeds.url}/gone`], iso());
     const report = await pollOnce({
       store: ctx.store,
       matcher: ctx.matcher,
@@ -656,7 +683,7 @@ describe('Slack faults', () => {
     ]);
     const logger = createLogger('silent', { write: () => {} });
     for (const feed of report.disabled)
-      notifyFeedDisabled({ admins: ['U0ADMIN'], store: ctx.store, clock, logger }, feed);
+      await notifyFeedDisabled({ admins: ['U0ADMIN'], store: ctx.store, clock, logger }, feed);
     await deliverer().drain();
     expect(slack.messages('D0ADMIN').map((m) => m.text)).toEqual([
       expect.stringMatching(/disabled feed \d+ \(http:\/\/127\.0\.0\.1:\d+\/gone\): gone \(HTTP 410\)/),

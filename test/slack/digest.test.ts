@@ -24,8 +24,8 @@ let feedId: number;
 
 const iso = () => new Date(clock.now()).toISOString();
 
-function story(title: string, labs: string[], programs: string[], link: string) {
-  return ctx.store.createStory(
+async function story(title: string, labs: string[], programs: string[], link: string) {
+  return await ctx.store.createStory(
     {
       title,
       labs,
@@ -42,8 +42,8 @@ beforeEach(async () => {
   // 2026-06-24 08:30 in New York (EDT, UTC-4).
   clock = new ManualClock(Date.parse('2026-06-24T12:30:00Z'));
   slack = await startSlackApiServer({ token: TOKEN, now: () => clock.now() });
-  ctx = createContext({ dbFile: ':memory:' });
-  feedId = ctx.store.addFeed('https://example.org/feed.xml', 'U0ADMIN', iso()).feed.id;
+  ctx = await createContext({ dbFile: ':memory:' });
+  feedId = (await ctx.store.addFeed('https://example.org/feed.xml', 'U0ADMIN', iso())).feed.id;
   deliverer = new Deliverer({
     store: ctx.store,
     client: new webApi.WebClient(TOKEN, {
@@ -52,7 +52,7 @@ beforeEach(async () => {
       rejectRateLimitedCalls: true,
       logLevel: LogLevel.ERROR,
     }),
-    roster: () => applyRosterEdits(ctx.seed, ctx.store.rosterEdits()),
+    roster: async () => applyRosterEdits(ctx.seed, await ctx.store.rosterEdits()),
     clock,
     logger: createLogger('trace', { write: () => {} }),
     channelGapMs: 0,
@@ -61,23 +61,29 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await slack.close();
-  ctx.close();
+  await ctx.close();
 });
 
 describe('daily digest', () => {
   it('is queued at the configured hour and time zone, once a day, grouped by lab with the roster line', async () => {
-    ctx.store.subscribe({ channel: 'C0DAILY', target: 'all', mode: 'daily', createdBy: 'U0ADMIN' }, iso());
-    ctx.store.subscribe({ channel: 'C0LIVE', target: 'all', mode: 'realtime', createdBy: 'U0ADMIN' }, iso());
-    story('Officials email Meta about the CAISI review', ['meta'], ['caisi'], 'https://example.org/a');
-    story('Meta says it hopes to sign soon', ['meta'], ['caisi'], 'https://example.org/b');
-    story('OpenAI extends its review agreement', ['openai'], ['caisi'], 'https://example.org/c');
+    await ctx.store.subscribe(
+      { channel: 'C0DAILY', target: 'all', mode: 'daily', createdBy: 'U0ADMIN' },
+      iso(),
+    );
+    await ctx.store.subscribe(
+      { channel: 'C0LIVE', target: 'all', mode: 'realtime', createdBy: 'U0ADMIN' },
+      iso(),
+    );
+    await story('Officials email Meta about the CAISI review', ['meta'], ['caisi'], 'https://example.org/a');
+    await story('Meta says it hopes to sign soon', ['meta'], ['caisi'], 'https://example.org/b');
+    await story('OpenAI extends its review agreement', ['openai'], ['caisi'], 'https://example.org/c');
 
-    expect(queueDueDigests(ctx.store, clock.now(), NY)).toBe(0); // 08:30 in New York
+    expect(await queueDueDigests(ctx.store, clock.now(), NY)).toBe(0); // 08:30 in New York
     clock.set('2026-06-24T13:00:00Z'); // 09:00 EDT
-    expect(queueDueDigests(ctx.store, clock.now(), NY)).toBe(1);
-    expect(queueDueDigests(ctx.store, clock.now(), NY)).toBe(0);
+    expect(await queueDueDigests(ctx.store, clock.now(), NY)).toBe(1);
+    expect(await queueDueDigests(ctx.store, clock.now(), NY)).toBe(0);
     clock.advance(3_600_000);
-    expect(queueDueDigests(ctx.store, clock.now(), NY)).toBe(0); // the day is claimed
+    expect(await queueDueDigests(ctx.store, clock.now(), NY)).toBe(0); // the day is claimed
 
     await deliverer.drain();
     expect(slack.messages('C0LIVE')).toHaveLength(0); // realtime channels get no digest
@@ -93,33 +99,42 @@ describe('daily digest', () => {
     expect(text).toContain('<https://example.org/c|OpenAI extends its review agreement>');
 
     // The next day, at 09:00 New York time, a new digest (with what happened since).
-    story('xAI joins a new review pilot', ['xai'], ['caisi'], 'https://example.org/d');
+    await story('xAI joins a new review pilot', ['xai'], ['caisi'], 'https://example.org/d');
     clock.set('2026-06-25T13:00:00Z');
-    expect(queueDueDigests(ctx.store, clock.now(), NY)).toBe(1);
+    expect(await queueDueDigests(ctx.store, clock.now(), NY)).toBe(1);
     await deliverer.drain();
     expect(slack.messages('C0DAILY')).toHaveLength(2);
     expect(slack.messages('C0DAILY')[1]?.text).toContain('2026-06-25');
   });
 
-  it('follows the configured time zone', () => {
-    ctx.store.subscribe({ channel: 'C0BERLIN', target: 'all', mode: 'daily', createdBy: 'U0ADMIN' }, iso());
+  it('follows the configured time zone', async () => {
+    await ctx.store.subscribe(
+      { channel: 'C0BERLIN', target: 'all', mode: 'daily', createdBy: 'U0ADMIN' },
+      iso(),
+    );
     const berlin = { hour: 9, timeZone: 'Europe/Berlin' }; // CEST, UTC+2
     clock.set('2026-06-24T05:00:00Z');
-    story('Meta and CAISI', ['meta'], ['caisi'], 'https://example.org/e');
+    await story('Meta and CAISI', ['meta'], ['caisi'], 'https://example.org/e');
     clock.set('2026-06-24T06:59:00Z');
-    expect(queueDueDigests(ctx.store, clock.now(), berlin)).toBe(0);
+    expect(await queueDueDigests(ctx.store, clock.now(), berlin)).toBe(0);
     clock.set('2026-06-24T07:00:00Z');
-    expect(queueDueDigests(ctx.store, clock.now(), berlin)).toBe(1);
+    expect(await queueDueDigests(ctx.store, clock.now(), berlin)).toBe(1);
   });
 
   it('sends nothing when nothing happened, or nothing the channel follows', async () => {
-    ctx.store.subscribe({ channel: 'C0QUIET', target: 'xai', mode: 'daily', createdBy: 'U0ADMIN' }, iso());
-    ctx.store.subscribe({ channel: 'C0EMPTY', target: 'all', mode: 'daily', createdBy: 'U0ADMIN' }, iso());
+    await ctx.store.subscribe(
+      { channel: 'C0QUIET', target: 'xai', mode: 'daily', createdBy: 'U0ADMIN' },
+      iso(),
+    );
+    await ctx.store.subscribe(
+      { channel: 'C0EMPTY', target: 'all', mode: 'daily', createdBy: 'U0ADMIN' },
+      iso(),
+    );
     clock.set('2026-06-24T13:00:00Z');
-    expect(queueDueDigests(ctx.store, clock.now(), NY)).toBe(0);
-    story('Meta and CAISI', ['meta'], ['caisi'], 'https://example.org/f');
+    expect(await queueDueDigests(ctx.store, clock.now(), NY)).toBe(0);
+    await story('Meta and CAISI', ['meta'], ['caisi'], 'https://example.org/f');
     clock.set('2026-06-25T13:00:00Z');
-    expect(queueDueDigests(ctx.store, clock.now(), NY)).toBe(1); // C0EMPTY (all), not C0QUIET (xai)
+    expect(await queueDueDigests(ctx.store, clock.now(), NY)).toBe(1); // C0EMPTY (all), not C0QUIET (xai)
     await deliverer.drain();
     expect(slack.messages('C0QUIET')).toHaveLength(0);
     expect(slack.messages('C0EMPTY')).toHaveLength(1);

@@ -58,10 +58,10 @@ const caisi = (text: string, user: string, id: string) =>
 describe('/caisi feeds check', () => {
   it('acks at once, then reports each feed in the store with its verdict through response_url', async () => {
     const now = new Date(app.clock.now()).toISOString();
-    app.ctx.store.syncConfigFeeds([feeds.urlFor('/slow.xml'), feeds.urlFor('/page.html')], now);
+    await app.ctx.store.syncConfigFeeds([feeds.urlFor('/slow.xml'), feeds.urlFor('/page.html')], now);
     // Added in Slack, on a private address, while private feeds are not allowed: the check
     // applies the same address guard as a poll.
-    app.ctx.store.addFeed(feeds.urlFor('/slow.xml', 'localhost'), 'U0ADMIN', now);
+    await app.ctx.store.addFeed(feeds.urlFor('/slow.xml', 'localhost'), 'U0ADMIN', now);
 
     const r = await caisi('feeds check', 'U0ADMIN', 'check-1');
     expect(r.status).toBe(200);
@@ -86,13 +86,16 @@ describe('/caisi feeds check', () => {
       /refused to connect: localhost resolves to 127\.0\.0\.1 is a loopback, private or link-local address/,
     );
     // Nothing was written: a check is not a poll.
-    expect(app.ctx.store.listFeeds().every((f) => f.lastSuccessAt === null && f.lastErrorAt === null)).toBe(
-      true,
-    );
+    expect(
+      (await app.ctx.store.listFeeds()).every((f) => f.lastSuccessAt === null && f.lastErrorAt === null),
+    ).toBe(true);
   }, 30_000);
 
   it('is for admins: anyone else is told who can, and nothing is fetched', async () => {
-    app.ctx.store.syncConfigFeeds([feeds.urlFor('/page.html')], new Date(app.clock.now()).toISOString());
+    await app.ctx.store.syncConfigFeeds(
+      [feeds.urlFor('/page.html')],
+      new Date(app.clock.now()).toISOString(),
+    );
     feeds.clearLog();
     const r = await caisi('feeds check', 'U0USER', 'check-2');
     expect(r.status).toBe(200);

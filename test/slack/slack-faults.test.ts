@@ -50,15 +50,15 @@ const iso = () => new Date(clock.now()).toISOString();
 beforeEach(async () => {
   clock = new ManualClock(Date.parse(T0));
   slack = await startSlackApiServer({ token: TOKEN, now: () => clock.now() });
-  ctx = createContext({ dbFile: ':memory:' });
-  feedId = ctx.store.addFeed('https://example.org/feed.xml', ADMIN, iso()).feed.id;
+  ctx = await createContext({ dbFile: ':memory:' });
+  feedId = (await ctx.store.addFeed('https://example.org/feed.xml', ADMIN, iso())).feed.id;
   logs = [];
 });
 
 afterEach(async () => {
   slack.release();
   await slack.close();
-  ctx.close();
+  await ctx.close();
 });
 
 /** A deliverer as `start` builds it (a restart is a new one: new client, no memory), parking told to the admin. */
@@ -73,7 +73,7 @@ function deliverer(token = TOKEN): Deliverer {
       timeout: CALL_TIMEOUT_MS,
       logger: silentClientLogger,
     }),
-    roster: () => applyRosterEdits(ctx.seed, ctx.store.rosterEdits()),
+    roster: async () => applyRosterEdits(ctx.seed, await ctx.store.rosterEdits()),
     clock,
     logger,
     channelGapMs: 1000,
@@ -88,16 +88,16 @@ function deliverer(token = TOKEN): Deliverer {
 async function settle(d: Deliverer, maxRounds = 50): Promise<void> {
   for (let i = 0; i < maxRounds; i++) {
     await d.drain();
-    const next = d.nextWakeAt();
+    const next = await d.nextWakeAt();
     if (next == null) return;
     clock.set(Math.max(clock.now(), next));
   }
 }
 
 let seq = 0;
-function alert(channel: string, title: string, labs: string[], programs: string[]): OutboxRow {
+async function alert(channel: string, title: string, labs: string[], programs: string[]): Promise<OutboxRow> {
   seq++;
-  const story = ctx.store.createStory(
+  const story = await ctx.store.createStory(
     {
       title,
       labs,
@@ -116,8 +116,8 @@ function alert(channel: string, title: string, labs: string[], programs: string[
     iso(),
   );
   const key = `alert:${story.id}:${channel}`;
-  ctx.store.enqueue({ key, kind: 'alert', storyId: story.id, channel, payload: {} }, iso());
-  return ctx.store.sentAlert(story.id, channel) as OutboxRow;
+  await ctx.store.enqueue({ key, kind: 'alert', storyId: story.id, channel, payload: {} }, iso());
+  return (await ctx.store.sentAlert(story.id, channel)) as OutboxRow;
 }
 
 const topLevel = (channel: string) =>
@@ -141,9 +141,9 @@ interface FaultCase {
   /** Right after the first attempt (at T0), before the clock moves. */
   first?(q: Queued, d: Deliverer): Promise<void> | void;
   /** What a person does about it; may return the restarted deliverer. */
-  remedy?(q: Queued, d: Deliverer): Deliverer | undefined;
+  remedy?(q: Queued, d: Deliverer): Promise<Deliverer | undefined> | Deliverer | undefined;
   /** The fault's own checks, once everything has settled. */
-  check(q: Queued): void;
+  check(q: Queued): Promise<void> | void;
 }
 
 /** A 5xx: backed off, looked up by its key (the post may have gone through), then sent once. */
@@ -151,13 +151,13 @@ const serverError = (status: number): FaultCase => ({
   fault: `HTTP ${status}`,
   does: 'retries after 1 s, 2 s, … (looks the message up by its key before each resend), then delivers',
   arrange: () => slack.failNext('chat.postMessage', { status, channel: FAULTY }),
-  first: (q) => {
-    expect(ctx.store.delivery(q.faulty.id)?.nextAttemptAt).toBe(
+  first: async (q) => {
+    expect((await ctx.store.delivery(q.faulty.id))?.nextAttemptAt).toBe(
       new Date(Date.parse(T0) + 1000).toISOString(),
     );
-    expect(ctx.store.delivery(q.faulty.id)?.payload.inDoubt).toBe(true);
+    expect((await ctx.store.delivery(q.faulty.id))?.payload.inDoubt).toBe(true);
   },
-  check: () => {
+  check: async () => {
     const order = slack.calls
       .filter((c) => c.args.channel === FAULTY && c.method !== 'conversations.join')
       .map((c) => `${c.method}:${c.outcome}`);
@@ -179,7 +179,7 @@ const tokenRefused = (code: 'invalid_auth' | 'token_revoked'): FaultCase => ({
   },
   first: async (_q, d) => {
     expect(d.stoppedBecause).toBe(code);
-    expect(d.nextWakeAt()).toBeNull();
+    expect(await d.nextWakeAt()).toBeNull();
     const calls = slack.calls.length;
     clock.advance(3_600_000);
     expect(await d.runDue()).toBe(0);
@@ -190,13 +190,13 @@ const tokenRefused = (code: 'invalid_auth' | 'token_revoked'): FaultCase => ({
     );
     expect(logs.join('\n')).not.toContain(WRONG_TOKEN.slice(5));
     expect(logs.join('\n')).not.toContain(TOKEN.slice(5));
-    expect(ctx.store.outboxDepth()).toBe(2);
+    expect(await ctx.store.outboxDepth()).toBe(2);
   },
-  remedy: () => {
+  remedy: async () => {
     slack.clearFaults();
     return deliverer(TOKEN); // restarted with a good token
   },
-  check: () => {},
+  check: async () => {},
 });
 
 /** Posting to the channel is refused: parked, admins told, other channels unaffected; re-subscribing delivers it. */
@@ -204,26 +204,26 @@ const parks = (code: string, arrange: () => void, fix: () => void): FaultCase =>
   fault: `\`${code}\``,
   does: 'parks the alert (no retries), tells the admins by DM, lists it in the App Home; other channels unaffected; delivered once the bot is let in and the channel subscribed again',
   arrange,
-  first: (q) => {
-    expect(ctx.store.delivery(q.faulty.id)?.state).toBe('parked');
-    expect(ctx.store.delivery(q.faulty.id)?.lastError).toBe(code);
+  first: async (q) => {
+    expect((await ctx.store.delivery(q.faulty.id))?.state).toBe('parked');
+    expect((await ctx.store.delivery(q.faulty.id))?.lastError).toBe(code);
     expect(byKey(OTHER, q.other.deliveryKey)).toHaveLength(1);
   },
-  remedy: (q, d) => {
+  remedy: async (q, d) => {
     // Settled: still parked, never retried, the admin told privately, the App Home shows it.
-    expect(ctx.store.delivery(q.faulty.id)?.state).toBe('parked');
+    expect((await ctx.store.delivery(q.faulty.id))?.state).toBe('parked');
     expect(posts(FAULTY)).toHaveLength(1);
     expect(adminDm().map((m) => m.text)).toEqual([
       expect.stringContaining(`could not post an alert to channel ${FAULTY} (${code})`),
     ]);
     expect(topLevel(FAULTY)).toHaveLength(0);
-    const r = applyRosterEdits(ctx.seed, ctx.store.rosterEdits());
-    expect(JSON.stringify(buildHomeView(r, ctx.store, true).blocks)).toContain(`${FAULTY}: ${code}`);
+    const r = applyRosterEdits(ctx.seed, await ctx.store.rosterEdits());
+    expect(JSON.stringify((await buildHomeView(r, ctx.store, true)).blocks)).toContain(`${FAULTY}: ${code}`);
     fix();
-    ctx.store.unpark(FAULTY, iso()); // what `/caisi subscribe` in the channel does
+    await ctx.store.unpark(FAULTY, iso()); // what `/caisi subscribe` in the channel does
     return d;
   },
-  check: () => expect(posts(FAULTY)).toHaveLength(2),
+  check: async () => expect(posts(FAULTY)).toHaveLength(2),
 });
 
 /** Slack refuses the message itself: sent again as plain, shorter text, with the same key. */
@@ -231,7 +231,7 @@ const contentRefused = (code: string): FaultCase => ({
   fault: `\`${code}\``,
   does: 'sends it again at once as plain text (no blocks, at most 1,500 characters: headline, link, other outlets), same delivery key',
   arrange: () => slack.failNext('chat.postMessage', { error: code, channel: FAULTY }),
-  check: (q) => {
+  check: async (q) => {
     const [refused, plain] = posts(FAULTY);
     expect(refused?.outcome).toBe(code);
     expect(plain?.outcome).toBe('ok');
@@ -240,7 +240,7 @@ const contentRefused = (code: string): FaultCase => ({
     expect(msg?.text?.length).toBeLessThanOrEqual(1500);
     expect(msg?.text?.length).toBeLessThan(JSON.stringify(refused?.args.blocks).length);
     expect(msg?.text).toContain('Meta');
-    expect(msg?.text).toContain(ctx.store.story(q.faulty.storyId ?? 0)?.sources[0]?.link);
+    expect(msg?.text).toContain((await ctx.store.story(q.faulty.storyId ?? 0))?.sources[0]?.link);
   },
 });
 
@@ -251,7 +251,7 @@ const CASES: FaultCase[] = [
     arrange: () => slack.failNext('chat.postMessage', { status: 429, retryAfter: 7, channel: FAULTY }),
     first: async (q, d) => {
       expect(byKey(OTHER, q.other.deliveryKey)).toHaveLength(1);
-      expect(ctx.store.delivery(q.faulty.id)?.nextAttemptAt).toBe(
+      expect((await ctx.store.delivery(q.faulty.id))?.nextAttemptAt).toBe(
         new Date(Date.parse(T0) + 7000).toISOString(),
       );
       clock.advance(6999);
@@ -261,7 +261,7 @@ const CASES: FaultCase[] = [
       await d.runDue();
       expect(posts(FAULTY)).toHaveLength(2);
     },
-    check: () => expect(posts(FAULTY).map((c) => c.outcome)).toEqual(['http_429', 'ok']),
+    check: async () => expect(posts(FAULTY).map((c) => c.outcome)).toEqual(['http_429', 'ok']),
   },
   serverError(500),
   serverError(503),
@@ -269,8 +269,8 @@ const CASES: FaultCase[] = [
     fault: 'hung request (never answered, never processed)',
     does: 'the call times out; the message is looked up by its key, not found, and posted again: once',
     arrange: () => slack.failNext('chat.postMessage', { hang: true, channel: FAULTY }),
-    first: (q) => expect(ctx.store.delivery(q.faulty.id)?.payload.inDoubt).toBe(true),
-    check: () => {
+    first: async (q) => expect((await ctx.store.delivery(q.faulty.id))?.payload.inDoubt).toBe(true),
+    check: async () => {
       expect(posts(FAULTY).map((c) => c.outcome)).toEqual(['hang', 'ok']);
       expect(slack.callsTo('conversations.history').length).toBeGreaterThanOrEqual(1);
     },
@@ -279,17 +279,17 @@ const CASES: FaultCase[] = [
     fault: 'hung answer (Slack posted it, the answer never came)',
     does: 'the call times out; the message is found by its key in the channel history and not posted again',
     arrange: () => void slack.holdNext('chat.postMessage', { channel: FAULTY }),
-    first: (q) => expect(ctx.store.delivery(q.faulty.id)?.payload.inDoubt).toBe(true),
-    check: (q) => {
+    first: async (q) => expect((await ctx.store.delivery(q.faulty.id))?.payload.inDoubt).toBe(true),
+    check: async (q) => {
       expect(posts(FAULTY)).toHaveLength(1);
-      expect(ctx.store.delivery(q.faulty.id)?.messageTs).toBe(topLevel(FAULTY)[0]?.ts);
+      expect((await ctx.store.delivery(q.faulty.id))?.messageTs).toBe(topLevel(FAULTY)[0]?.ts);
     },
   },
   {
     fault: 'connection dropped',
     does: 'as a hung request: looked up, then posted once',
     arrange: () => slack.failNext('chat.postMessage', { drop: true, channel: FAULTY }),
-    check: () => expect(posts(FAULTY).map((c) => c.outcome)).toEqual(['dropped', 'ok']),
+    check: async () => expect(posts(FAULTY).map((c) => c.outcome)).toEqual(['dropped', 'ok']),
   },
   tokenRefused('invalid_auth'),
   tokenRefused('token_revoked'),
@@ -316,21 +316,26 @@ describe('Slack faults: nothing lost', () => {
   for (const c of CASES) {
     it(`${c.fault} → ${c.does}`, async () => {
       const q: Queued = {
-        faulty: alert(FAULTY, 'US presses Meta to agree with CAISI reviews', ['meta'], ['caisi']),
-        other: alert(OTHER, 'xAI directive under Executive Order 14409 challenged', ['xai'], ['eo-14409']),
+        faulty: await alert(FAULTY, 'US presses Meta to agree with CAISI reviews', ['meta'], ['caisi']),
+        other: await alert(
+          OTHER,
+          'xAI directive under Executive Order 14409 challenged',
+          ['xai'],
+          ['eo-14409'],
+        ),
       };
       c.arrange();
       let d = deliverer(c.fault.includes('invalid_auth') ? WRONG_TOKEN : TOKEN);
       await d.runDue(); // the first attempt, at T0
       await c.first?.(q, d);
       await settle(d);
-      const next = c.remedy?.(q, d);
+      const next = await c.remedy?.(q, d);
       if (next) {
         d = next;
         await d.recover();
         await settle(d);
       }
-      c.check(q);
+      await c.check(q);
 
       // Nothing lost: each alert in its channel exactly once, found by its delivery key; the outbox empty.
       for (const [channel, row] of [
@@ -339,10 +344,10 @@ describe('Slack faults: nothing lost', () => {
       ] as const) {
         expect(byKey(channel, row.deliveryKey), `${channel} has its alert once`).toHaveLength(1);
         expect(topLevel(channel)).toHaveLength(1);
-        expect(ctx.store.delivery(row.id)?.state).toBe('sent');
+        expect((await ctx.store.delivery(row.id))?.state).toBe('sent');
       }
-      expect(ctx.store.outboxDepth()).toBe(0);
-      expect(ctx.store.parkedDeliveries()).toEqual([]);
+      expect(await ctx.store.outboxDepth()).toBe(0);
+      expect(await ctx.store.parkedDeliveries()).toEqual([]);
       expect(d.stoppedBecause).toBeNull();
     });
   }
@@ -361,7 +366,7 @@ describe('a source that arrives while an alert is in flight or in doubt reaches 
   const explainer = SEED_ITEMS[2]?.item as TestItem;
   const CHANNEL = 'C0SRC';
 
-  function setup(tag: string) {
+  async function setup(tag: string) {
     const paths = { times: `/${tag}/times.xml`, explainer: `/${tag}/explainer.xml` };
     const serve = (p: string, title: string, items: TestItem[]) =>
       feeds.route(p, { headers: { 'content-type': 'application/rss+xml' }, body: rss(title, items) });
@@ -374,7 +379,7 @@ describe('a source that arrives while an alert is in flight or in doubt reaches 
       }),
       file: null,
     };
-    ctx.store.syncConfigFeeds(
+    await ctx.store.syncConfigFeeds(
       config.feeds.map((f) => f.url),
       iso(),
     );
@@ -384,20 +389,20 @@ describe('a source that arrives while an alert is in flight or in doubt reaches 
     return { poll, secondOutlet, pollSeconds: config.pollSeconds };
   }
 
-  const story = () => ctx.store.latestStories(5)[0] as StoryRow;
+  const story = async () => (await ctx.store.latestStories(5))[0] as StoryRow;
   const shown = (m: StoredMessage | undefined) => `${m?.text}${JSON.stringify(m?.blocks ?? [])}`;
 
   it('while the post timed out (posted or not: unknown), the new source is queued as an update', async () => {
-    const s = setup('timeout');
+    const s = await setup('timeout');
     await s.poll();
     slack.holdNext('chat.postMessage', { channel: CHANNEL }); // Slack posts it; the answer never comes
     const d = deliverer();
     await d.runDue();
-    expect(ctx.store.sentAlert(story().id, CHANNEL)?.payload.inDoubt).toBe(true);
+    expect((await ctx.store.sentAlert((await story()).id, CHANNEL))?.payload.inDoubt).toBe(true);
     s.secondOutlet();
     clock.advance(s.pollSeconds * 1000);
     await s.poll();
-    expect(story().sources).toHaveLength(2);
+    expect((await story()).sources).toHaveLength(2);
     await settle(d);
     expect(topLevel(CHANNEL)).toHaveLength(1);
     expect(posts(CHANNEL)).toHaveLength(1); // found by its key, not posted again
@@ -406,12 +411,12 @@ describe('a source that arrives while an alert is in flight or in doubt reaches 
   });
 
   it('while the bot joins the channel before its first post, the post names the new source', async () => {
-    const s = setup('join');
+    const s = await setup('join');
     slack.setChannel(CHANNEL, { is_member: false });
     await s.poll();
     const hold = slack.holdNext('conversations.join');
     const d = deliverer();
-    const started = d.startDue();
+    const started = await d.startDue();
     await hold.held;
     s.secondOutlet();
     clock.advance(s.pollSeconds * 1000);

@@ -178,19 +178,19 @@ describe('Socket Mode: refresh and drops while running', () => {
   it('the alert client does not retry on its own (the outbox does); the socket client does', async () => {
     const { app, slack } = await start();
     const channel = 'C0ALERTS';
-    app.ctx.store.enqueue(
+    await app.ctx.store.enqueue(
       { key: 'notice:x', kind: 'notice', storyId: null, channel, payload: { text: 'hello' } },
       new Date(app.clock.now()).toISOString(),
     );
     slack.failNext('chat.postMessage', { status: 503 });
     await app.deliverer.runDue();
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1); // one call: no client-side retry
-    expect(app.ctx.store.dueDeliveries('9999-01-01T00:00:00Z', 10)[0]?.lastError).toMatch(/503/);
+    expect((await app.ctx.store.dueDeliveries('9999-01-01T00:00:00Z', 10))[0]?.lastError).toMatch(/503/);
   });
 });
 
 describe('reconnectDelayMs', () => {
-  it('doubles from the base up to the cap, with equal jitter', () => {
+  it('doubles from the base up to the cap, with equal jitter', async () => {
     const policy = { baseMs: 1000, maxMs: 60_000 };
     expect([1, 2, 3, 4].map((n) => reconnectDelayMs(n, policy, () => 0))).toEqual([500, 1000, 2000, 4000]);
     expect([1, 2, 3, 4].map((n) => reconnectDelayMs(n, policy, () => 1))).toEqual([1000, 2000, 4000, 8000]);

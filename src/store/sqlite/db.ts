@@ -1,12 +1,13 @@
 /**
- * The embedded store: one SQLite file (better-sqlite3), WAL, migrations by PRAGMA user_version.
- * Everything the bot must not forget across restarts lives here: feed state, seen items,
- * stories with their sources, the delivery outbox, subscriptions, roster edits and the audit log.
+ * The embedded backend's SQL: one SQLite file (better-sqlite3), WAL, migrations by PRAGMA
+ * user_version. Synchronous, as better-sqlite3 is; SqliteDb (store.ts) puts the async Store
+ * interface and its transactions in front of it. Nothing outside src/store/sqlite uses this.
  */
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { MIGRATIONS } from './migrations.js';
+import type { NewSource, NewStory, StoryMembers, TableName } from '../store.js';
+import { StoreError } from '../store-error.js';
 import type {
   AuditEntry,
   DeliveryKind,
@@ -18,17 +19,8 @@ import type {
   StorySource,
   Subscription,
   SubscriptionMode,
-} from './types.js';
-
-export class StoreError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'corrupt' | 'read-only' | 'locked' | 'disk-full' | 'cannot-open' | 'too-new',
-  ) {
-    super(message);
-    this.name = 'StoreError';
-  }
-}
+} from '../types.js';
+import { MIGRATIONS } from './migrations.js';
 
 type Row = Record<string, unknown>;
 const str = (v: unknown) => (v == null ? null : String(v));
@@ -133,37 +125,7 @@ const proposalRow = (r: Row): Proposal => ({
   createdAt: String(r.created_at),
 });
 
-/** A story's source as written: the row, plus the clustering features kept with it (opaque JSON here). */
-export type NewSource = Omit<StorySource, 'addedAt'> & { features?: unknown };
-
-export interface NewStory {
-  title: string;
-  labs: string[];
-  programs: string[];
-  summary: string;
-  published: string | null;
-  source: NewSource;
-}
-
-/** What clustering needs of a story in the window: its entities and each member's features. */
-export interface StoryMembers {
-  id: number;
-  labs: string[];
-  programs: string[];
-  firstSeenAt: string;
-  lastSeenAt: string;
-  members: {
-    feedId: number;
-    itemId: string;
-    outlet: string;
-    title: string;
-    published: string | null;
-    addedAt: string;
-    features: unknown;
-  }[];
-}
-
-export class SqliteStore {
+export class SqliteDb {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -175,7 +137,7 @@ export class SqliteStore {
   }
 
   /** Open (creating if needed) and migrate. Throws StoreError with one clear sentence. */
-  static open(file: string, opts: { busyTimeoutMs?: number } = {}): SqliteStore {
+  static open(file: string, opts: { busyTimeoutMs?: number } = {}): SqliteDb {
     if (file !== ':memory:') {
       try {
         mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -189,7 +151,7 @@ export class SqliteStore {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
-      const store = new SqliteStore(db, file);
+      const store = new SqliteDb(db, file);
       store.migrate();
       // A cheap read of every table proves the file is sound before the bot relies on it.
       const check = db.pragma('quick_check(1)', { simple: true });
@@ -242,8 +204,8 @@ export class SqliteStore {
     if (this.db.open) this.db.close();
   }
 
-  /** An in-memory copy of this database, for dry runs that must change nothing. */
-  copyInMemory(): SqliteStore {
+  /** An in-memory copy of this database as it is now (SQLite only: tests simulate a crash with it). */
+  copyInMemory(): SqliteDb {
     const image = this.db.serialize();
     // Bytes 18–19 of the header say "WAL"; an in-memory copy has no WAL file, so mark it as a
     // rollback-journal database or SQLite refuses to open it.
@@ -251,7 +213,7 @@ export class SqliteStore {
     image[19] = 1;
     const db = new Database(image);
     db.pragma('foreign_keys = ON');
-    return new SqliteStore(db, ':memory:');
+    return new SqliteDb(db, ':memory:');
   }
 
   tx<T>(fn: () => T): T {
@@ -921,6 +883,16 @@ export class SqliteStore {
     );
   }
 
+  storiesProposing(change: { lab: string; program: string; status: string }): Set<number> {
+    return new Set(
+      (
+        this.stmt('SELECT DISTINCT story_id FROM proposals WHERE lab = ? AND program = ? AND status = ?')
+          .raw()
+          .all(change.lab, change.program, change.status) as unknown[][]
+      ).map((r) => Number(r[0])),
+    );
+  }
+
   // ---- digests ----
 
   /** Claim a channel's digest for a day; false when it was already claimed. */
@@ -932,5 +904,20 @@ export class SqliteStore {
         now,
       ).changes > 0
     );
+  }
+
+  // ---- whole tables ----
+
+  tableRows(table: TableName): Record<string, unknown>[] {
+    const keys = (this.db.pragma(`table_info("${table}")`) as { name: string; pk: number }[])
+      .filter((c) => c.pk > 0)
+      .sort((a, b) => a.pk - b.pk)
+      .map((c) => `"${c.name}"`);
+    const order = keys.length ? keys.join(', ') : 'rowid';
+    return this.db.prepare(`SELECT * FROM "${table}" ORDER BY ${order}`).all() as Record<string, unknown>[];
+  }
+
+  countRows(table: TableName): number {
+    return Number((this.db.prepare(`SELECT count(*) n FROM "${table}"`).get() as Row).n);
   }
 }

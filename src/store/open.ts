@@ -1,0 +1,17 @@
+/** Choose the backend: a Postgres URL selects Postgres; otherwise SQLite in a file. */
+
+import { SqliteStore } from './sqlite/store.js';
+import { type Store, StoreError } from './store.js';
+
+export interface StoreLocation {
+  /** `postgres://…` (CAISI_DATABASE_URL): Postgres. */
+  databaseUrl?: string | null;
+  /** The SQLite file (CAISI_DB) when no database URL is given. */
+  dbFile: string;
+  busyTimeoutMs?: number;
+}
+
+export async function openStore(o: StoreLocation): Promise<Store> {
+  if (o.databaseUrl) throw new StoreError('this build has no Postgres backend yet', 'cannot-open');
+  return SqliteStore.open(o.dbFile, { busyTimeoutMs: o.busyTimeoutMs });
+}

@@ -1,0 +1,244 @@
+/**
+ * The Store: everything the bot must not forget across restarts (feed state, seen items, stories
+ * with their sources, the delivery outbox, subscriptions, roster edits and the audit log), behind
+ * one async interface with explicit transactions. Two backends implement it: SQLite (embedded,
+ * the default) and Postgres (for several replicas). SQL, dialects and error mapping stay behind it:
+ * callers see rows (types.ts) and StoreError.
+ */
+import type {
+  AuditEntry,
+  DeliveryKind,
+  FeedRow,
+  OutboxRow,
+  Proposal,
+  RosterEdit,
+  StoryRow,
+  StorySource,
+  Subscription,
+} from './types.js';
+
+export type { StoreErrorCode } from './store-error.js';
+export { StoreError } from './store-error.js';
+
+/** A story's source as written: the row, plus the clustering features kept with it (opaque JSON here). */
+export type NewSource = Omit<StorySource, 'addedAt'> & { features?: unknown };
+
+export interface NewStory {
+  title: string;
+  labs: string[];
+  programs: string[];
+  summary: string;
+  published: string | null;
+  source: NewSource;
+}
+
+/** What clustering needs of a story in the window: its entities and each member's features. */
+export interface StoryMembers {
+  id: number;
+  labs: string[];
+  programs: string[];
+  firstSeenAt: string;
+  lastSeenAt: string;
+  members: {
+    feedId: number;
+    itemId: string;
+    outlet: string;
+    title: string;
+    published: string | null;
+    addedAt: string;
+    features: unknown;
+  }[];
+}
+
+export interface NewDelivery {
+  key: string;
+  kind: DeliveryKind;
+  storyId: number | null;
+  channel: string;
+  payload: Record<string, unknown>;
+}
+
+export interface FetchSuccess {
+  now: string;
+  etag?: string | null;
+  lastModified?: string | null;
+  title?: string | null;
+  nextFetchAt: string | null;
+  newUrl?: string | null;
+}
+
+export interface FetchFailure {
+  now: string;
+  code: string;
+  message: string;
+  nextFetchAt: string | null;
+  disable?: string | null;
+}
+
+export interface SeenItem {
+  id: string;
+  titleKey: string;
+  link: string | null;
+  title: string;
+  published: string | null;
+  ident?: string | null;
+}
+
+/** The tables a store keeps, in an order that respects their references (for copying and counting). */
+export const TABLES = [
+  'feeds',
+  'items',
+  'stories',
+  'story_sources',
+  'outbox',
+  'subscriptions',
+  'roster_edits',
+  'audit_log',
+  'proposals',
+  'digests',
+] as const;
+export type TableName = (typeof TABLES)[number];
+
+export interface Store {
+  /** Which backend this is, for /healthz and logs. */
+  readonly backend: 'sqlite' | 'postgres';
+  /** Where it is, with no secret in it (a file, or a URL without its password). */
+  readonly location: string;
+
+  /**
+   * Run `fn` in one transaction: all of its writes are kept, or (when it throws) none. `fn` gets
+   * the transaction's own handle; nested `tx` calls on it are savepoints.
+   */
+  tx<T>(fn: (t: Store) => Promise<T>): Promise<T>;
+  /** Run `fn` in a transaction that is always rolled back: a dry run that changes nothing. */
+  dryRun<T>(fn: (t: Store) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+
+  // ---- feeds ----
+  /**
+   * Make the configured feed list current: new URLs are added, config feeds no longer listed are
+   * disabled (kept, with their history), feeds added from Slack are left alone.
+   */
+  syncConfigFeeds(urls: string[], now: string): Promise<void>;
+  addFeed(url: string, addedBy: string, now: string): Promise<{ feed: FeedRow; created: boolean }>;
+  /** Removing a feed disables it (its seen items stay, so re-adding it never re-alerts). */
+  removeFeed(id: number): Promise<FeedRow | undefined>;
+  feed(id: number): Promise<FeedRow | undefined>;
+  feedByUrl(url: string): Promise<FeedRow | undefined>;
+  listFeeds(): Promise<FeedRow[]>;
+  /** Enabled feeds whose next fetch time has come. */
+  dueFeeds(now: string): Promise<FeedRow[]>;
+  recordFetchSuccess(id: number, r: FetchSuccess): Promise<void>;
+  recordFetchError(id: number, r: FetchFailure): Promise<void>;
+
+  // ---- seen items ----
+  /** Seen in this feed? By id, or (for a guid that changed) by the same normalised title and link. */
+  isSeen(feedId: number, itemId: string, titleKey: string, link: string | null): Promise<boolean>;
+  markSeen(
+    feedId: number,
+    item: SeenItem,
+    r: { now: string; alert: boolean; storyId: number | null },
+  ): Promise<void>;
+  /** The same article already seen through another feed, with the story it went to, if any. */
+  seenElsewhere(feedId: number, ident: string): Promise<{ storyId: number | null } | undefined>;
+  /** Headlines of the items first seen at or after `since` (what clustering learns word rarity from). */
+  recentTitles(since: string): Promise<string[]>;
+  /** A seen item still listed by its feed is kept past retention. */
+  touchSeen(
+    feedId: number,
+    itemId: string,
+    titleKey: string,
+    link: string | null,
+    now: string,
+  ): Promise<void>;
+  countItems(): Promise<number>;
+  /** Drop seen items no feed has listed since `olderThan`; stories, roster and audit log are kept. */
+  pruneItems(olderThan: string): Promise<number>;
+
+  // ---- stories ----
+  /** `eventAt` is when the news happened (publication date, never later than now). */
+  createStory(s: NewStory, now: string, eventAt?: string): Promise<StoryRow>;
+  /** Add another outlet's item to a story; merges its labs and programs. False if already there. */
+  addSource(
+    storyId: number,
+    source: NewSource,
+    merge: { labs: string[]; programs: string[] },
+    now: string,
+    eventAt?: string,
+  ): Promise<boolean>;
+  /**
+   * addSource, then the story as it now is. `known` (the same story as read earlier in this
+   * transaction) spares reading all its sources again.
+   */
+  addSourceAndGet(
+    storyId: number,
+    source: NewSource,
+    merge: { labs: string[]; programs: string[] },
+    now: string,
+    eventAt?: string,
+    known?: StoryRow,
+  ): Promise<StoryRow | undefined>;
+  story(id: number): Promise<StoryRow | undefined>;
+  /** Stories whose latest news is at or after `since`, newest first. */
+  storiesSince(since: string): Promise<StoryRow[]>;
+  /** What clustering needs of the stories whose latest news is at or after `since`, oldest first. */
+  storyMembersSince(since: string): Promise<StoryMembers[]>;
+  /** Latest stories, optionally only those naming a lab or program id. */
+  latestStories(limit: number, entity?: string): Promise<StoryRow[]>;
+  storiesBetween(from: string, to: string): Promise<StoryRow[]>;
+
+  // ---- outbox ----
+  /** Queue a delivery once: a second enqueue with the same key is ignored. */
+  enqueue(d: NewDelivery, now: string): Promise<boolean>;
+  delivery(id: number): Promise<OutboxRow | undefined>;
+  /** Pending deliveries whose time has come, oldest first. */
+  dueDeliveries(now: string, limit?: number): Promise<OutboxRow[]>;
+  /** Deliveries left in 'sending' by a crash: they may or may not have reached Slack. */
+  inDoubtDeliveries(): Promise<OutboxRow[]>;
+  nextDeliveryTime(): Promise<string | null>;
+  markSending(id: number, now: string): Promise<void>;
+  markSent(id: number, ts: string | null, now: string): Promise<void>;
+  retryLater(id: number, nextAttemptAt: string, error: string): Promise<void>;
+  /** Merge fields into a delivery's payload (e.g. `fallback`, `inDoubt`). */
+  patchPayload(id: number, patch: Record<string, unknown>): Promise<void>;
+  park(id: number, error: string): Promise<void>;
+  /** Put parked deliveries for a channel (all, for null) back in the queue. */
+  unpark(channel: string | null, now: string): Promise<number>;
+  /** Put parked deliveries whose error starts with `prefix` back in the queue. */
+  unparkByError(prefix: string, now: string): Promise<number>;
+  parkedDeliveries(): Promise<OutboxRow[]>;
+  outboxDepth(): Promise<number>;
+  /** The alert for a story in a channel, if one was queued. */
+  sentAlert(storyId: number, channel: string): Promise<OutboxRow | undefined>;
+  deliveriesForStory(storyId: number): Promise<OutboxRow[]>;
+
+  // ---- subscriptions ----
+  subscribe(s: Omit<Subscription, 'createdAt'>, now: string): Promise<void>;
+  unsubscribe(channel: string, target: string): Promise<boolean>;
+  subscriptions(channel?: string): Promise<Subscription[]>;
+
+  // ---- roster edits and audit ----
+  rosterEdits(): Promise<RosterEdit[]>;
+  /** Write a roster edit and its audit entry together, or neither. */
+  setMembership(edit: RosterEdit, oldStatus: string | null, action: string): Promise<void>;
+  audit(e: Omit<AuditEntry, 'id'>): Promise<void>;
+  auditLog(lab?: string): Promise<AuditEntry[]>;
+
+  // ---- proposed roster changes ----
+  createProposal(p: Omit<Proposal, 'id' | 'state' | 'decidedBy' | 'decidedAt'>): Promise<Proposal>;
+  proposal(id: number): Promise<Proposal | undefined>;
+  proposalsForStory(storyId: number): Promise<Proposal[]>;
+  /** The stories that carry a proposal of this very change. */
+  storiesProposing(change: { lab: string; program: string; status: string }): Promise<Set<number>>;
+  /** Close an open proposal; false when it was already decided. */
+  decideProposal(id: number, state: 'confirmed' | 'dismissed', by: string, now: string): Promise<boolean>;
+
+  // ---- digests ----
+  /** Claim a channel's digest for a day; false when it was already claimed. */
+  claimDigest(channel: string, day: string, now: string): Promise<boolean>;
+
+  // ---- whole tables (moving an install, checking a copy) ----
+  /** Every row of a table, as plain column → value records in key order. */
+  tableRows(table: TableName): Promise<Record<string, unknown>[]>;
+  countRows(table: TableName): Promise<number>;
+}
