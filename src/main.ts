@@ -55,6 +55,7 @@ async function runLocal(env: Env, io: CliIO): Promise<number> {
   process.once('SIGINT', stop);
   const ctx = await createContext({
     dbFile: path.resolve(io.cwd, env.CAISI_DB),
+    databaseUrl: env.CAISI_DATABASE_URL ?? null,
     configFile: env.CAISI_CONFIG ?? null,
     env,
     rosterFile: env.CAISI_ROSTER ? path.resolve(io.cwd, env.CAISI_ROSTER) : undefined,

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { secretMasker, secretValues } from '../util/secrets.js';
 import { MIN_POLL_SECONDS } from './config-file.js';
 
-const SECRET_VARS = new Set(['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET']);
+const SECRET_VARS = new Set(['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'CAISI_DATABASE_URL']);
 
 const idList = (what: string) =>
   z
@@ -53,6 +53,21 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().optional(),
   CAISI_DB: z.string().min(1).default('./data/caisi.db'),
+  /** Postgres instead of the SQLite file: what several replicas share. */
+  CAISI_DATABASE_URL: z
+    .string()
+    .optional()
+    .refine(
+      (v) => !v || /^postgres(ql)?:\/\/[^\s]+$/.test(v),
+      'must be a Postgres URL such as postgres://user:password@host:5432/caisi',
+    ),
+  /** How long a leader's lease lasts without renewal; another replica takes over after it. */
+  CAISI_LEADER_LEASE_SECONDS: z.coerce
+    .number()
+    .int('must be a whole number of seconds')
+    .min(2, 'must be at least 2')
+    .max(3600, 'must be at most 3600')
+    .default(15),
   CAISI_CONFIG: z.string().optional(),
   CAISI_FEEDS: z.string().optional(),
   /** The team's own roster file (whole, or `extends: bundled`); wins over `roster:` in the config file. */

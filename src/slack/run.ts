@@ -383,7 +383,7 @@ function sleeper() {
 
 export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock): Promise<number> {
   const logger = createLogger(env.LOG_LEVEL, undefined, {
-    secrets: [env.SLACK_BOT_TOKEN, env.SLACK_APP_TOKEN, env.SLACK_SIGNING_SECRET].filter(
+    secrets: [env.SLACK_BOT_TOKEN, env.SLACK_APP_TOKEN, env.SLACK_SIGNING_SECRET, env.CAISI_DATABASE_URL].filter(
       (s): s is string => !!s,
     ),
   });
@@ -422,6 +422,7 @@ async function runBot(
   try {
     ctx = await createContext({
       dbFile: path.resolve(io.cwd, env.CAISI_DB),
+      databaseUrl: env.CAISI_DATABASE_URL ?? null,
       configFile: env.CAISI_CONFIG ?? realConfigPath(),
       env,
       rosterFile: env.CAISI_ROSTER ? path.resolve(io.cwd, env.CAISI_ROSTER) : undefined,

@@ -1,7 +1,7 @@
 /** Choose the backend: a Postgres URL selects Postgres; otherwise SQLite in a file. */
 
 import { SqliteStore } from './sqlite/store.js';
-import { type Store, StoreError } from './store.js';
+import type { Store } from './store.js';
 
 export interface StoreLocation {
   /** `postgres://…` (CAISI_DATABASE_URL): Postgres. */
@@ -12,6 +12,10 @@ export interface StoreLocation {
 }
 
 export async function openStore(o: StoreLocation): Promise<Store> {
-  if (o.databaseUrl) throw new StoreError('this build has no Postgres backend yet', 'cannot-open');
+  if (o.databaseUrl) {
+    // Loaded only when asked for: the SQLite default never needs the Postgres client.
+    const { PostgresStore } = await import('./postgres/store.js');
+    return PostgresStore.open(o.databaseUrl);
+  }
   return SqliteStore.open(o.dbFile, { busyTimeoutMs: o.busyTimeoutMs });
 }

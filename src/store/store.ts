@@ -241,4 +241,9 @@ export interface Store {
   /** Every row of a table, as plain column → value records in key order. */
   tableRows(table: TableName): Promise<Record<string, unknown>[]>;
   countRows(table: TableName): Promise<number>;
+  /**
+   * Write rows as they are (ids included), as read by `tableRows` from another store; the id
+   * counters then continue after the highest id. For moving an install into an empty store.
+   */
+  importRows(table: TableName, rows: Record<string, unknown>[]): Promise<number>;
 }

@@ -7,9 +7,9 @@ import { type Config, configSchema } from '../../src/config/config-file.js';
 import { compileMatcher } from '../../src/match/matcher.js';
 import { pollOnce } from '../../src/pipeline/poll.js';
 import { loadRoster } from '../../src/roster/load.js';
-import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { type FeedServer, startFeedServer } from '../feed-server.js';
+import { BACKENDS } from '../helpers/backends.js';
 import { OTHER_META_STORY, rss, SEED_ITEMS } from '../helpers/rss.js';
 
 const roster = loadRoster();
@@ -43,9 +43,9 @@ const seedFeeds = () => [
   { url: `${server.url}/wire`, name: 'Wire' },
 ];
 
-describe('poll cycle: clustering and dedupe', () => {
+describe.each(BACKENDS)('poll cycle ($name): clustering and dedupe', (backend) => {
   it('the five seed articles in five feeds become one story naming five outlets; another Meta story that week stays separate', async () => {
-    const store = SqliteStore.open(':memory:');
+    const store = await backend.open();
     const clock = new ManualClock(Date.parse('2026-06-25T12:00:00Z'));
     const config = configFor(seedFeeds());
     await store.syncConfigFeeds(
@@ -71,11 +71,11 @@ describe('poll cycle: clustering and dedupe', () => {
     await store.close();
   });
 
-  it('restarting on the same file never alerts an item twice', async () => {
-    const file = path.join(tmp, 'restart.db');
+  it('restarting on the same store never alerts an item twice', async () => {
+    const reopen = await backend.place();
     const clock = new ManualClock(Date.parse('2026-06-25T12:00:00Z'));
     const config = configFor(seedFeeds());
-    let store = SqliteStore.open(file);
+    let store = await reopen();
     await store.syncConfigFeeds(
       config.feeds.map((f) => f.url),
       '2026-06-25T12:00:00Z',
@@ -83,7 +83,7 @@ describe('poll cycle: clustering and dedupe', () => {
     const first = await pollOnce({ store, matcher, config, clock, alertChannel: 'C1' });
     expect(first.alerts).toBe(2);
     await store.close();
-    store = SqliteStore.open(file);
+    store = await reopen();
     clock.advance(3600_000);
     const second = await pollOnce({ store, matcher, config, clock, alertChannel: 'C1' });
     expect(second.newItems).toBe(0);
@@ -93,7 +93,7 @@ describe('poll cycle: clustering and dedupe', () => {
   });
 
   it('a new feed alerts only items from the backfill window on its first poll; the rest are recorded as seen', async () => {
-    const store = SqliteStore.open(':memory:');
+    const store = await backend.open();
     const clock = new ManualClock(Date.parse('2026-06-24T18:00:00Z'));
     const config = configFor(seedFeeds(), { backfillHours: 24 });
     await store.syncConfigFeeds(
@@ -125,7 +125,7 @@ describe('poll cycle: clustering and dedupe', () => {
       headers: { 'content-type': 'text/html' },
       body: '<html><body>Error 500</body></html>',
     });
-    const store = SqliteStore.open(':memory:');
+    const store = await backend.open();
     const clock = new ManualClock(Date.parse('2026-06-25T12:00:00Z'));
     const config = configFor([{ url: `${server.url}/conditional` }, { url: `${server.url}/broken` }]);
     await store.syncConfigFeeds(
@@ -150,7 +150,7 @@ describe('poll cycle: clustering and dedupe', () => {
       headers: { 'content-type': 'application/rss+xml' },
       body: rss('TTL', [], '<ttl>60</ttl>'),
     });
-    const store = SqliteStore.open(':memory:');
+    const store = await backend.open();
     const clock = new ManualClock(Date.parse('2026-06-25T12:00:00Z'));
     const config = configFor([{ url: `${server.url}/ttl` }]);
     await store.syncConfigFeeds([`${server.url}/ttl`], '2026-06-25T12:00:00Z');
@@ -176,7 +176,7 @@ describe('poll cycle: clustering and dedupe', () => {
         },
       ]),
     });
-    const store = SqliteStore.open(':memory:');
+    const store = await backend.open();
     const clock = new ManualClock(Date.parse('2026-06-25T12:00:00Z'));
     const config = configFor([{ url: `${server.url}/background` }]);
     await store.syncConfigFeeds([`${server.url}/background`], '2026-06-25T12:00:00Z');

@@ -6,6 +6,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { feedRow, json, outboxRow, proposalRow, type Row, str } from '../rows.js';
 import type { NewSource, NewStory, StoryMembers, TableName } from '../store.js';
 import { StoreError } from '../store-error.js';
 import type {
@@ -21,16 +22,6 @@ import type {
   SubscriptionMode,
 } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
-
-type Row = Record<string, unknown>;
-const str = (v: unknown) => (v == null ? null : String(v));
-const json = <T>(v: unknown, fallback: T): T => {
-  try {
-    return v == null ? fallback : (JSON.parse(String(v)) as T);
-  } catch {
-    return fallback;
-  }
-};
 
 /** Turn SQLite's error codes into one sentence an operator can act on. */
 /**
@@ -72,58 +63,6 @@ export function describeStoreError(err: unknown, file: string): StoreError {
     return new StoreError(`database ${file}: the disk is full`, 'disk-full');
   return new StoreError(`cannot open database ${file}: ${msg}`, 'cannot-open');
 }
-
-const feedRow = (r: Row): FeedRow => ({
-  id: Number(r.id),
-  url: String(r.url),
-  title: str(r.title),
-  origin: r.origin === 'slack' ? 'slack' : 'config',
-  addedBy: str(r.added_by),
-  enabled: Number(r.enabled) === 1,
-  disabledReason: str(r.disabled_reason),
-  etag: str(r.etag),
-  lastModified: str(r.last_modified),
-  firstPolledAt: str(r.first_polled_at),
-  lastFetchAt: str(r.last_fetch_at),
-  lastSuccessAt: str(r.last_success_at),
-  lastErrorAt: str(r.last_error_at),
-  lastErrorCode: str(r.last_error_code),
-  lastError: str(r.last_error),
-  consecutiveErrors: Number(r.consecutive_errors),
-  nextFetchAt: str(r.next_fetch_at),
-});
-
-const outboxRow = (r: Row): OutboxRow => ({
-  id: Number(r.id),
-  deliveryKey: String(r.delivery_key),
-  kind: String(r.kind) as DeliveryKind,
-  storyId: r.story_id == null ? null : Number(r.story_id),
-  channel: String(r.channel),
-  payload: json(r.payload, {}),
-  state: String(r.state) as OutboxRow['state'],
-  attempts: Number(r.attempts),
-  nextAttemptAt: String(r.next_attempt_at),
-  lastError: str(r.last_error),
-  messageTs: str(r.message_ts),
-  createdAt: String(r.created_at),
-  sendingAt: str(r.sending_at),
-  sentAt: str(r.sent_at),
-});
-
-const proposalRow = (r: Row): Proposal => ({
-  id: Number(r.id),
-  storyId: Number(r.story_id),
-  lab: String(r.lab),
-  program: String(r.program),
-  status: String(r.status),
-  evidence: String(r.evidence),
-  sourceTitle: str(r.source_title),
-  sourceUrl: str(r.source_url),
-  state: String(r.state) as Proposal['state'],
-  decidedBy: str(r.decided_by),
-  decidedAt: str(r.decided_at),
-  createdAt: String(r.created_at),
-});
 
 export class SqliteDb {
   readonly db: Database.Database;
@@ -913,8 +852,21 @@ export class SqliteDb {
       .filter((c) => c.pk > 0)
       .sort((a, b) => a.pk - b.pk)
       .map((c) => `"${c.name}"`);
-    const order = keys.length ? keys.join(', ') : 'rowid';
+    // The order rows were written in (story sources are listed in it); items have no rowid.
+    const order = table === 'items' ? keys.join(', ') : 'rowid';
     return this.db.prepare(`SELECT * FROM "${table}" ORDER BY ${order}`).all() as Record<string, unknown>[];
+  }
+
+  importRows(table: TableName, rows: Record<string, unknown>[]): number {
+    if (rows.length === 0) return 0;
+    const cols = Object.keys(rows[0] as object);
+    const insert = this.db.prepare(
+      `INSERT INTO "${table}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+    );
+    return this.tx(() => {
+      for (const r of rows) insert.run(...cols.map((c) => r[c] ?? null));
+      return rows.length;
+    });
   }
 
   countRows(table: TableName): number {

@@ -309,4 +309,8 @@ export class SqliteStore implements Store {
   countRows(...a: Parameters<SqliteDb['countRows']>) {
     return this.run(() => this.db.countRows(...a));
   }
+
+  importRows(...a: Parameters<SqliteDb['importRows']>) {
+    return this.run(() => this.db.importRows(...a));
+  }
 }
