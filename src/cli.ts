@@ -8,6 +8,7 @@ import { demoCommand, lookupCommand, pollCommand, teamRoster } from './cli/comma
 import { feedsCommand } from './cli/feeds-command.js';
 import { type CliIO, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIO, UserError } from './cli/io.js';
 import { matchCommand } from './cli/match-command.js';
+import { migrateStoreCommand } from './cli/migrate-store-command.js';
 import { parseCommand } from './cli/parse-command.js';
 import { ConfigError } from './config/config-file.js';
 import { SeedError } from './roster/load.js';
@@ -29,9 +30,12 @@ Usage: caisi-watch <command> [options]
   recent [lab] [n]                  latest matched stories in the store
   history <lab>                     roster changes made in Slack: who, when, old → new, source
   start                             run the bot (Slack when tokens are set, else local mode)
+  migrate-store --from <sqlite file> --to <postgres url>
+                                    copy an install into an empty Postgres; counts printed and checked
   help                              this text
 
-Lookups accept --db <file> (default: CAISI_DB or ./data/caisi.db).
+Lookups accept --db <file> (default: CAISI_DB or ./data/caisi.db); with CAISI_DATABASE_URL set they
+read Postgres instead.
 `;
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
@@ -54,6 +58,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       case 'recent':
       case 'history':
         return await lookupCommand(command, args, io);
+      case 'migrate-store':
+        return await migrateStoreCommand(args, io);
       case 'start': {
         const { startCommand } = await import('./main.js');
         return await startCommand(args, io);

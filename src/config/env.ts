@@ -6,7 +6,12 @@ import { z } from 'zod';
 import { secretMasker, secretValues } from '../util/secrets.js';
 import { MIN_POLL_SECONDS } from './config-file.js';
 
-const SECRET_VARS = new Set(['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'CAISI_DATABASE_URL']);
+const SECRET_VARS = new Set([
+  'SLACK_BOT_TOKEN',
+  'SLACK_APP_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'CAISI_DATABASE_URL',
+]);
 
 const idList = (what: string) =>
   z

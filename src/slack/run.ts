@@ -383,9 +383,12 @@ function sleeper() {
 
 export async function runSlack(env: Env, io: CliIO, clock: Clock = systemClock): Promise<number> {
   const logger = createLogger(env.LOG_LEVEL, undefined, {
-    secrets: [env.SLACK_BOT_TOKEN, env.SLACK_APP_TOKEN, env.SLACK_SIGNING_SECRET, env.CAISI_DATABASE_URL].filter(
-      (s): s is string => !!s,
-    ),
+    secrets: [
+      env.SLACK_BOT_TOKEN,
+      env.SLACK_APP_TOKEN,
+      env.SLACK_SIGNING_SECRET,
+      env.CAISI_DATABASE_URL,
+    ].filter((s): s is string => !!s),
   });
   // One line for a promise rejection nobody handled (the bot keeps running); an uncaught
   // exception is fatal: one line, then a clean stop with exit 1.
