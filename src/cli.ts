@@ -3,16 +3,13 @@
  * (2 for bad input or usage, 1 for a runtime failure); never a stack trace.
  */
 
-import { LookupError } from './answers/answer.js';
 import { demoCommand, lookupCommand, pollCommand, teamRoster } from './cli/commands.js';
 import { feedsCommand } from './cli/feeds-command.js';
-import { type CliIO, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIO, UserError } from './cli/io.js';
+import { type CliIO, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIO } from './cli/io.js';
 import { matchCommand } from './cli/match-command.js';
 import { migrateStoreCommand } from './cli/migrate-store-command.js';
 import { parseCommand } from './cli/parse-command.js';
-import { ConfigError } from './config/config-file.js';
-import { SeedError } from './roster/load.js';
-import { StoreError } from './store/store.js';
+import { AppError } from './errors.js';
 
 export const USAGE = `caisi-watch — watch the news for government review of frontier AI labs
 
@@ -61,7 +58,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       case 'migrate-store':
         return await migrateStoreCommand(args, io);
       case 'start': {
-        const { startCommand } = await import('./main.js');
+        const { startCommand } = await import('./cli/start-command.js');
         return await startCommand(args, io);
       }
       case 'help':
@@ -84,17 +81,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 /** One line for the user; the exit code says whether it was their input or our failure. */
 export function reportError(err: unknown, command: string, io: CliIO): number {
   const oneLine = (s: string) => s.replace(/\s*\n\s*/g, '; ').slice(0, 500);
-  if (err instanceof UserError) {
-    io.stderr(`caisi-watch ${oneLine(err.message)}\n`);
-    return err.exitCode;
-  }
-  if (err instanceof LookupError) {
-    io.stderr(`caisi-watch ${command}: ${oneLine(err.message)}\n`);
-    return EXIT_USAGE;
-  }
-  if (err instanceof SeedError || err instanceof ConfigError || err instanceof StoreError) {
-    io.stderr(`caisi-watch ${command}: ${oneLine(err.message)}\n`);
-    return EXIT_USAGE;
+  if (err instanceof AppError && err.audience !== 'bug') {
+    // A usage message names its command itself ("poll: …"); the others get it in front.
+    io.stderr(`caisi-watch ${err.code === 'usage' ? '' : `${command}: `}${oneLine(err.message)}\n`);
+    return (err as { exitCode?: number }).exitCode ?? EXIT_USAGE;
   }
   io.stderr(
     `caisi-watch ${command}: unexpected error: ${oneLine(err instanceof Error ? err.message : String(err))}\n`,

@@ -2,6 +2,7 @@
  * Answers to lookups, as data: the same answer is rendered as terminal text by the CLI and as
  * Block Kit by the Slack handlers. Everything here is pure.
  */
+import { AppError } from '../errors.js';
 import {
   compareDates,
   daysSince,
@@ -36,9 +37,9 @@ export interface Answer {
   sections: AnswerSection[];
 }
 
-export class LookupError extends Error {
+export class LookupError extends AppError {
   constructor(message: string) {
-    super(message);
+    super(message, 'lookup', 'user');
     this.name = 'LookupError';
   }
 }

@@ -1,4 +1,5 @@
 /** What a CLI command may touch, so tests can run commands in-process with captured output. */
+import { AppError } from '../errors.js';
 export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -13,12 +14,12 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 /** An error whose message is meant for the user as it is: one line, no stack trace. */
-export class UserError extends Error {
+export class UserError extends AppError {
   constructor(
     message: string,
     readonly exitCode: number = EXIT_USAGE,
   ) {
-    super(message);
+    super(message, 'usage', 'user');
     this.name = 'UserError';
   }
 }

@@ -4,10 +4,12 @@
  * `roster:` names the team's own roster file (relative to the config file); `CAISI_ROSTER` wins
  * over it.
  */
+
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { AppError } from '../errors.js';
 import { seedsDir } from '../roster/load.js';
 
 /** The shortest poll interval, in the file and in `CAISI_POLL_SECONDS` alike. */
@@ -59,9 +61,9 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema> & { file: string | null };
 export type FeedConfig = z.infer<typeof feedSchema>;
 
-export class ConfigError extends Error {
+export class ConfigError extends AppError {
   constructor(message: string) {
-    super(message);
+    super(message, 'config', 'operator');
     this.name = 'ConfigError';
   }
 }

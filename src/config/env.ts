@@ -2,7 +2,9 @@
  * Environment variables, validated with zod at start. Every problem gets one line naming the
  * variable and what is wrong, and no line ever repeats a secret's value.
  */
+
 import { z } from 'zod';
+import { AppError } from '../errors.js';
 import { secretMasker, secretValues } from '../util/secrets.js';
 import { MIN_POLL_SECONDS } from './config-file.js';
 
@@ -106,9 +108,9 @@ export type Env = z.infer<typeof envSchema> & {
   missing: string[];
 };
 
-export class EnvError extends Error {
+export class EnvError extends AppError {
   constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
+    super(problems.join('\n'), 'env', 'operator');
     this.name = 'EnvError';
   }
 }

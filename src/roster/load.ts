@@ -8,11 +8,13 @@
  * with the id of a bundled one replaces it (a membership replaces the one for the same lab and
  * program), and every section may be left out.
  */
+
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { AppError } from '../errors.js';
 import {
   eventSchema,
   labSchema,
@@ -32,13 +34,13 @@ export const seedsDir = (): string => {
 
 export const defaultRosterPath = (): string => path.join(seedsDir(), 'roster.yaml');
 
-export class SeedError extends Error {
+export class SeedError extends AppError {
   constructor(
     readonly file: string,
     readonly where: string,
     readonly problem: string,
   ) {
-    super(`${file}: ${where ? `at ${where}: ` : ''}${problem}`);
+    super(`${file}: ${where ? `at ${where}: ` : ''}${problem}`, 'seed', 'operator');
     this.name = 'SeedError';
   }
 }

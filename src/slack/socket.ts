@@ -14,9 +14,11 @@
  * - An app-level token Slack refuses at start is reported (not retried forever); refused later,
  *   the bot keeps running (alerts go through the Web API) and keeps trying at the longest backoff.
  */
+
 import { type Logger as BoltLogger, SocketModeReceiver } from '@slack/bolt';
 import type { AppsConnectionsOpenResponse } from '@slack/web-api';
 import type { Logger } from 'pino';
+import { AppError } from '../errors.js';
 
 /** Slack's answers to `apps.connections.open` that no retry will change. */
 const REFUSED = new Set([
@@ -49,9 +51,9 @@ export function reconnectDelayMs(attempt: number, policy: RetryPolicy, random: (
 }
 
 /** Slack refused the app-level token: no retry will help. */
-export class AppTokenRefusedError extends Error {
-  constructor(readonly code: string) {
-    super(`Slack refused the app-level token (${code})`);
+export class AppTokenRefusedError extends AppError {
+  constructor(code: string) {
+    super(`Slack refused the app-level token (${code})`, code, 'operator');
     this.name = 'AppTokenRefusedError';
   }
 }

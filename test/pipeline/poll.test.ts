@@ -1,7 +1,4 @@
-import { mkdtempSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Config, configSchema } from '../../src/config/config-file.js';
 import { compileMatcher } from '../../src/match/matcher.js';
@@ -15,7 +12,6 @@ import { OTHER_META_STORY, rss, SEED_ITEMS } from '../helpers/rss.js';
 const roster = loadRoster();
 const matcher = compileMatcher(roster);
 let server: FeedServer;
-const tmp = mkdtempSync(path.join(tmpdir(), 'caisi-poll-'));
 
 const configFor = (urls: { url: string; name?: string }[], extra: Partial<Config> = {}): Config => ({
   ...configSchema.parse({ feeds: urls, backfillHours: null }),

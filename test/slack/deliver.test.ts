@@ -4,12 +4,12 @@
  */
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Context, createContext } from '../../src/context.js';
+import { type Context, createContext } from '../../src/app/context.js';
 import { pollOnce } from '../../src/pipeline/poll.js';
 import { applyRosterEdits } from '../../src/roster/effective.js';
 import { ALERT_EVENT_TYPE, Deliverer } from '../../src/slack/deliver.js';
 import { buildHomeView } from '../../src/slack/home.js';
-import { notifyFeedDisabled, notifyMissingScope } from '../../src/slack/run.js';
+import { notifyFeedDisabled, notifyMissingScope } from '../../src/slack/notify.js';
 import type { SqliteStore } from '../../src/store/sqlite/store.js';
 import type { Store } from '../../src/store/store.js';
 import type { OutboxRow, StoryRow } from '../../src/store/types.js';

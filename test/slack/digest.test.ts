@@ -5,7 +5,7 @@
  */
 import { LogLevel, webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Context, createContext } from '../../src/context.js';
+import { type Context, createContext } from '../../src/app/context.js';
 import { applyRosterEdits } from '../../src/roster/effective.js';
 import { Deliverer } from '../../src/slack/deliver.js';
 import { queueDueDigests } from '../../src/slack/digest.js';

@@ -3,14 +3,14 @@
  * stands (seeds plus edits made in Slack).
  */
 import { existsSync } from 'node:fs';
-import { type Config, demoConfigPath, loadConfig } from './config/config-file.js';
-import { type ConfigEnv, effectiveConfig } from './config/effective.js';
-import { compileMatcher, type Matcher } from './match/matcher.js';
-import { applyRosterEdits } from './roster/effective.js';
-import { loadRoster } from './roster/load.js';
-import type { Roster } from './roster/schema.js';
-import { openStore } from './store/open.js';
-import type { Store } from './store/store.js';
+import { type Config, demoConfigPath, loadConfig } from '../config/config-file.js';
+import { type ConfigEnv, effectiveConfig } from '../config/effective.js';
+import { compileMatcher, type Matcher } from '../match/matcher.js';
+import { applyRosterEdits } from '../roster/effective.js';
+import { loadRoster } from '../roster/load.js';
+import type { Roster } from '../roster/schema.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/store.js';
 
 export const DEFAULT_DB = './data/caisi.db';
 
