@@ -16,6 +16,10 @@ export interface Health {
   lastPollStartedAt: number | null;
   lastPollFinishedAt: number | null;
   startedAt: number;
+  /** When this replica last became leader (a new leader is given time for its first poll). */
+  lastLeaderSince?: number | null;
+  /** With several replicas: this replica's role now. */
+  role?: () => 'leader' | 'standby';
 }
 
 export interface WorkLoopOptions {
@@ -31,6 +35,8 @@ export interface WorkLoopOptions {
   deliverer?: Deliverer;
   /** What to do with a poll's report (print alerts, tell admins of disabled feeds). */
   onReport?: (report: PollReport) => Promise<void>;
+  /** The leader lease's fence for the poll's writes (see leader.ts). */
+  fence?: (t: Store) => Promise<boolean>;
 }
 
 export interface WorkLoops {
@@ -113,6 +119,7 @@ export function startWorkLoops(o: WorkLoopOptions): WorkLoops {
           clock,
           logger,
           alertChannel: o.alertChannel,
+          fence: o.fence,
         });
         health.lastPollFinishedAt = clock.now();
         await o.onReport?.(report);

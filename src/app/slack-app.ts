@@ -18,7 +18,10 @@ import { notifyMissingScope, notifyParked } from '../slack/notify.js';
 import { ResilientSocketModeReceiver, type RetryPolicy } from '../slack/socket.js';
 import type { Clock } from '../util/clock.js';
 import type { Context } from './context.js';
+import type { Leadership } from './leader.js';
 import type { Health } from './loop.js';
+
+type LeaseView = Pick<Leadership, 'fence' | 'mayAct'>;
 
 /** Bolt's logger interface, writing through pino so every line is JSON and redacted. */
 function boltLogger(logger: Logger): BoltLogger {
@@ -48,12 +51,16 @@ export async function healthReport(
 ) {
   const feeds = await ctx.store.listFeeds();
   const failing = feeds.filter((f) => f.enabled && f.consecutiveErrors > 0).length;
-  const last = h.lastPollFinishedAt ?? h.startedAt;
-  const stalled = nowMs - last > 3 * pollSeconds * 1000;
+  const last = Math.max(h.lastPollFinishedAt ?? 0, h.lastLeaderSince ?? 0, h.startedAt);
+  const role = h.role?.() ?? 'leader';
+  // Only the leader polls: a standby is healthy while it answers Slack.
+  const stalled = role === 'leader' && nowMs - last > 3 * pollSeconds * 1000;
   return {
     status: stalled ? 503 : 200,
     body: {
       ok: !stalled,
+      role,
+      store: ctx.store.backend,
       lastPoll: h.lastPollFinishedAt ? new Date(h.lastPollFinishedAt).toISOString() : null,
       feeds: feeds.filter((f) => f.enabled).length,
       feedsFailing: failing,
@@ -78,6 +85,8 @@ export interface SlackAppOptions {
   clock: Clock;
   logger: Logger;
   health: Health;
+  /** With a leader lease: only the leader sends (see app/leader.ts). */
+  lease?: LeaseView;
   /** Gap between two messages to one channel (tests pass 0 or drive the clock). */
   channelGapMs?: number;
   /**
@@ -164,6 +173,8 @@ export function createSlackApp(o: SlackAppOptions): SlackApp {
     clock,
     logger,
     channelGapMs: o.channelGapMs,
+    fence: o.lease ? (t) => (o.lease as LeaseView).fence(t) : undefined,
+    mayAct: o.lease ? () => (o.lease as LeaseView).mayAct() : undefined,
     onParked: (row, error) => notifyParked(o, row, error),
     onMissingScope: async (scope, method) => {
       await notifyMissingScope(o, scope, method);

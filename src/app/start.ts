@@ -14,11 +14,13 @@ import { renderAlertText } from '../render/alert.js';
 import { notifyFeedDisabled } from '../slack/notify.js';
 import { AUTH_ERRORS } from '../slack/slack-errors.js';
 import { AppTokenRefusedError } from '../slack/socket.js';
+import type { Store } from '../store/store.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { createLogger } from '../util/logger.js';
 import { installProcessGuards } from '../util/process-guard.js';
 import { type Context, createContext } from './context.js';
-import { type Health, sleeper, startWorkLoops, type WorkLoops } from './loop.js';
+import { Leadership } from './leader.js';
+import { type Health, sleeper, startWorkLoops, type WorkLoopOptions, type WorkLoops } from './loop.js';
 import { createSlackApp, type SlackApp } from './slack-app.js';
 
 /** Where start-up writes: alerts (local mode) to stdout, one-line problems to stderr. */
@@ -118,9 +120,18 @@ async function run(
   const health: Health = { lastPollStartedAt: null, lastPollFinishedAt: null, startedAt: clock.now() };
   try {
     if (env.mode === 'local')
-      return await runLocal(ctx, io, clock, logger, health, stopRequested, (f) => {
-        onStop = f;
-      });
+      return await runLocal(
+        ctx,
+        io,
+        clock,
+        logger,
+        health,
+        env.CAISI_LEADER_LEASE_SECONDS * 1000,
+        stopRequested,
+        (f) => {
+          onStop = f;
+        },
+      );
     return await runSlack(env, ctx, clock, logger, health, stopRequested, (f) => {
       onStop = f;
     });
@@ -143,6 +154,63 @@ async function finish(loops: WorkLoops, logger: Logger): Promise<void> {
     logger.warn('work still in flight after 20 s; stopping anyway (it is recovered at next start)');
 }
 
+/**
+ * The work only the leader does (poll, send), started when this replica is elected and stopped
+ * when it is not any more; the next term starts only once the last one's work has finished.
+ */
+function leaderWork(
+  ctx: Context,
+  clock: Clock,
+  logger: Logger,
+  health: Health,
+  build: ((fence: (t: Store) => Promise<boolean>) => WorkLoopOptions) | null,
+  ttlMs: number,
+) {
+  let options = build;
+  let loops: WorkLoops | null = null;
+  let previous: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const leadership: Leadership = new Leadership({
+    store: ctx.store,
+    clock,
+    logger,
+    ttlMs,
+    onElected: () => {
+      void previous.then(() => {
+        if (stopped || leadership.role !== 'leader' || !options || loops) return;
+        health.lastLeaderSince = clock.now();
+        loops = startWorkLoops(options((t) => leadership.fence(t)));
+      });
+    },
+    onDeposed: () => {
+      const l = loops;
+      loops = null;
+      if (!l) return;
+      l.stop();
+      previous = l.done;
+    },
+  });
+  health.role = () => leadership.role;
+  return {
+    leadership,
+    configure: (b: (fence: (t: Store) => Promise<boolean>) => WorkLoopOptions) => {
+      options = b;
+    },
+    wake: () => loops?.wake(),
+    stopWork: () => {
+      stopped = true;
+      loops?.stop();
+    },
+    /** After a stop: let the work in flight finish (the lease is renewed meanwhile), then give the lease up. */
+    finish: async () => {
+      const l = loops;
+      if (l) await finish(l, logger);
+      await previous;
+      await leadership.stop();
+    },
+  };
+}
+
 /** Local mode: poll the configured feeds (the demo feeds unless configured) and print alerts. */
 async function runLocal(
   ctx: Context,
@@ -150,34 +218,44 @@ async function runLocal(
   clock: Clock,
   logger: Logger,
   health: Health,
+  ttlMs: number,
   stopRequested: Promise<void>,
   setOnStop: (f: () => void) => void,
 ): Promise<StartOutcome> {
-  const loops = startWorkLoops({
-    store: ctx.store,
-    matcher: ctx.matcher,
-    config: ctx.config,
+  const work = leaderWork(
+    ctx,
     clock,
     logger,
     health,
-    alertChannel: null,
-    onReport: async (report) => {
-      const fresh = new Set(report.events.filter((e) => e.kind === 'new').map((e) => e.story.id));
-      for (const id of fresh) {
-        const story = await ctx.store.story(id);
-        if (story) io.stdout(`${renderAlertText(await ctx.roster(), story)}\n\n`);
-      }
-      // A later outlet for a story already printed: one line, as the Slack alert's "also covered by".
-      for (const e of report.events)
-        if (e.kind === 'source-added' && !fresh.has(e.story.id))
-          io.stdout(
-            `  + also covered by ${e.story.sources.at(-1)?.outlet}: ${e.item.title} (story: ${e.story.title})\n`,
-          );
-    },
-  });
-  setOnStop(loops.stop);
+    (fence) => ({
+      store: ctx.store,
+      matcher: ctx.matcher,
+      config: ctx.config,
+      clock,
+      logger,
+      health,
+      alertChannel: null,
+      fence,
+      onReport: async (report) => {
+        const fresh = new Set(report.events.filter((e) => e.kind === 'new').map((e) => e.story.id));
+        for (const id of fresh) {
+          const story = await ctx.store.story(id);
+          if (story) io.stdout(`${renderAlertText(await ctx.roster(), story)}\n\n`);
+        }
+        // A later outlet for a story already printed: one line, as the Slack alert's "also covered by".
+        for (const e of report.events)
+          if (e.kind === 'source-added' && !fresh.has(e.story.id))
+            io.stdout(
+              `  + also covered by ${e.story.sources.at(-1)?.outlet}: ${e.item.title} (story: ${e.story.title})\n`,
+            );
+      },
+    }),
+    ttlMs,
+  );
+  setOnStop(work.stopWork);
+  work.leadership.start();
   await stopRequested;
-  await finish(loops, logger);
+  await work.finish();
   return { kind: 'stopped' };
 }
 
@@ -192,9 +270,11 @@ async function runSlack(
 ): Promise<StartOutcome> {
   const { config } = ctx;
   const http = env.mode === 'http';
+  const work = leaderWork(ctx, clock, logger, health, null, env.CAISI_LEADER_LEASE_SECONDS * 1000);
   let slack: SlackApp;
   try {
     slack = createSlackApp({
+      lease: work.leadership,
       mode: http ? 'http' : 'socket',
       botToken: env.SLACK_BOT_TOKEN as string,
       signingSecret: env.SLACK_SIGNING_SECRET,
@@ -269,7 +349,7 @@ async function runSlack(
   }
 
   const notify = { admins: env.CAISI_ADMINS, store: ctx.store, clock, logger };
-  const loops = startWorkLoops({
+  work.configure((fence) => ({
     store: ctx.store,
     matcher: ctx.matcher,
     config,
@@ -278,14 +358,16 @@ async function runSlack(
     health,
     alertChannel: env.CAISI_CHANNEL ?? null,
     deliverer,
+    fence,
     onReport: async (report) => {
       for (const feed of report.disabled) await notifyFeedDisabled(notify, feed);
     },
-  });
-  slack.onWake(loops.wake);
-  setOnStop(loops.stop);
+  }));
+  slack.onWake(() => work.wake());
+  setOnStop(work.stopWork);
+  work.leadership.start();
   await stopRequested;
-  await finish(loops, logger);
+  await work.finish();
   await app.stop().catch(() => {});
   logger.info('stopped');
   return { kind: 'stopped' };

@@ -12,6 +12,7 @@ import { loadStoryWords } from '../cluster/load-story-words.js';
 import { readFeatures, rosterNameTerms, titleFeatures } from '../cluster/members.js';
 import { Rarity } from '../cluster/rarity.js';
 import type { Config } from '../config/config-file.js';
+import { AppError } from '../errors.js';
 import { displayTitle } from '../feeds/display.js';
 import { FeedFetchError, fetchFeed } from '../feeds/fetch.js';
 import { normaliseTitle } from '../feeds/normalise.js';
@@ -35,6 +36,23 @@ export interface PollDeps {
   logger?: Logger;
   /** Channel that gets every alert in real time, on top of subscriptions. */
   alertChannel?: string | null;
+  /**
+   * With several replicas: checked inside the poll's transaction, before anything is written; false
+   * (this replica is no longer the leader) rolls the poll back.
+   */
+  fence?: (t: Store) => Promise<boolean>;
+}
+
+/** The poll's writes were refused because this replica no longer holds the leader lease. */
+export class LeaseLostError extends AppError {
+  constructor() {
+    super(
+      'not the leader any more: this poll was not saved (the new leader polls)',
+      'lease-lost',
+      'operator',
+    );
+    this.name = 'LeaseLostError';
+  }
 }
 
 export type StoryEvent =
@@ -253,6 +271,7 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
     .sort((a, b) => a.at - b.at || a.feed.id - b.feed.id || a.index - b.index);
   const writePoll = async (t: Store): Promise<void> => {
     // Every read and write of this cycle goes through the transaction's handle.
+    if (deps.fence && !(await deps.fence(t))) throw new LeaseLostError();
     const tdeps: PollDeps = { ...deps, store: t };
     for (const { id, ...r } of unchanged) await t.recordFetchSuccess(id, r);
     const stories = new CycleStories(tdeps, now);

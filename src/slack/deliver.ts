@@ -42,6 +42,10 @@ export interface DelivererDeps {
    */
   onMissingScope?: (scope: string, method: string) => void | Promise<void>;
   maxAttempts?: number;
+  /** With several replicas: checked in the transaction that marks a delivery as sending. */
+  fence?: (t: Store) => Promise<boolean>;
+  /** With several replicas: may this replica start a Slack call now (its lease has time left)? */
+  mayAct?: () => boolean;
 }
 
 type SlackError = SlackCallError;
@@ -217,6 +221,8 @@ export class Deliverer {
     const message = await store.tx(async (t) => {
       const current = await t.delivery(row.id);
       if (current?.state !== 'pending') return { kind: 'gone' as const };
+      // Only the leader sends; a former leader's stale token passes no more.
+      if (this.d.fence && !(await this.d.fence(t))) return { kind: 'gone' as const };
       const m = await this.render(row, t);
       if (!m) {
         // Nothing to say (the story is gone, or an update for an alert not yet posted): done.
@@ -231,6 +237,15 @@ export class Deliverer {
       return m;
     });
     if (!message || message.kind === 'gone') return false;
+    if (this.d.mayAct && !this.d.mayAct()) {
+      // Paused past the lease between marking and sending: send nothing. It stays in doubt; the
+      // next leader looks it up in the channel before sending it.
+      logger.warn(
+        { delivery: row.deliveryKey },
+        'leader lease ending: not sending; left for the next leader',
+      );
+      return false;
+    }
     this.channelReadyAt.set(row.channel, this.now() + this.gap);
     try {
       let ts: string | null;

@@ -237,6 +237,22 @@ export interface Store {
   /** Claim a channel's digest for a day; false when it was already claimed. */
   claimDigest(channel: string, day: string, now: string): Promise<boolean>;
 
+  // ---- the leader lease (one replica polls and sends) ----
+  /**
+   * Take or renew lease `name` for `holder` until `nowMs + ttlMs`, when it is free, expired or
+   * already this holder's. Returns the fencing token (raised whenever the holder changes or the
+   * lease had lapsed), or null when another holder has it.
+   */
+  acquireLease(name: string, holder: string, nowMs: number, ttlMs: number): Promise<number | null>;
+  /**
+   * Is the lease still this holder's, with this token, unexpired? Inside a transaction, Postgres
+   * also keeps the lease row locked until it ends, so a new leader can take over only after the
+   * transaction has committed or rolled back: the fence for everything the leader writes.
+   */
+  holdsLease(name: string, holder: string, token: number, nowMs: number): Promise<boolean>;
+  /** Give the lease up at once (a clean stop), when this holder has it. */
+  releaseLease(name: string, holder: string): Promise<void>;
+
   // ---- whole tables (moving an install, checking a copy) ----
   /** Every row of a table, as plain column → value records in key order. */
   tableRows(table: TableName): Promise<Record<string, unknown>[]>;

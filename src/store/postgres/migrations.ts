@@ -142,4 +142,13 @@ export const PG_MIGRATIONS: string[] = [
     PRIMARY KEY (channel, day)
   );
   `,
+  // 2: the leader lease (as SQLite's migration 5).
+  `
+  CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    token BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  `,
 ];

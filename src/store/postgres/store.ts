@@ -819,6 +819,33 @@ export class PostgresStore implements Store {
     );
   }
 
+  // ---- the leader lease ----
+
+  async acquireLease(name: string, holder: string, nowMs: number, ttlMs: number): Promise<number | null> {
+    const r = await this.one(
+      `INSERT INTO leases (name, holder, token, expires_at) VALUES ($1, $2, 1, $4)
+       ON CONFLICT (name) DO UPDATE SET
+         token = CASE WHEN leases.holder = excluded.holder AND leases.expires_at > $3 THEN leases.token ELSE leases.token + 1 END,
+         holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE leases.holder = excluded.holder OR leases.expires_at <= $3
+       RETURNING token`,
+      [name, holder, nowMs, nowMs + ttlMs],
+    );
+    return r ? Number(r.token) : null;
+  }
+
+  async holdsLease(name: string, holder: string, token: number, nowMs: number): Promise<boolean> {
+    const lock = this.inTx.getStore() ? ' FOR SHARE' : '';
+    return !!(await this.one(
+      `SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND token = $3 AND expires_at > $4${lock}`,
+      [name, holder, token, nowMs],
+    ));
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.q('UPDATE leases SET expires_at = 0 WHERE name = $1 AND holder = $2', [name, holder]);
+  }
+
   // ---- whole tables ----
 
   async tableRows(table: TableName): Promise<Record<string, unknown>[]> {

@@ -845,6 +845,30 @@ export class SqliteDb {
     );
   }
 
+  // ---- the leader lease ----
+
+  acquireLease(name: string, holder: string, nowMs: number, ttlMs: number): number | null {
+    const r = this.stmt(
+      `INSERT INTO leases (name, holder, token, expires_at) VALUES (@name, @holder, 1, @until)
+       ON CONFLICT(name) DO UPDATE SET
+         token = CASE WHEN leases.holder = excluded.holder AND leases.expires_at > @now THEN leases.token ELSE leases.token + 1 END,
+         holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE leases.holder = excluded.holder OR leases.expires_at <= @now
+       RETURNING token`,
+    ).get({ name, holder, now: nowMs, until: nowMs + ttlMs }) as Row | undefined;
+    return r ? Number(r.token) : null;
+  }
+
+  holdsLease(name: string, holder: string, token: number, nowMs: number): boolean {
+    return !!this.stmt(
+      'SELECT 1 FROM leases WHERE name = ? AND holder = ? AND token = ? AND expires_at > ?',
+    ).get(name, holder, token, nowMs);
+  }
+
+  releaseLease(name: string, holder: string): void {
+    this.stmt('UPDATE leases SET expires_at = 0 WHERE name = ? AND holder = ?').run(name, holder);
+  }
+
   // ---- whole tables ----
 
   tableRows(table: TableName): Record<string, unknown>[] {

@@ -152,4 +152,14 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE items ADD COLUMN ident TEXT;
   CREATE INDEX items_ident ON items (ident) WHERE ident IS NOT NULL;
   `,
+  // 5: the leader lease: which replica polls and sends, until when, and its fencing token (raised
+  // at every change of holder, so a former leader's token no longer passes).
+  `
+  CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    token INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  `,
 ];

@@ -313,4 +313,16 @@ export class SqliteStore implements Store {
   importRows(...a: Parameters<SqliteDb['importRows']>) {
     return this.run(() => this.db.importRows(...a));
   }
+
+  acquireLease(...a: Parameters<SqliteDb['acquireLease']>) {
+    return this.run(() => this.db.acquireLease(...a));
+  }
+
+  holdsLease(...a: Parameters<SqliteDb['holdsLease']>) {
+    return this.run(() => this.db.holdsLease(...a));
+  }
+
+  releaseLease(...a: Parameters<SqliteDb['releaseLease']>) {
+    return this.run(() => this.db.releaseLease(...a));
+  }
 }
