@@ -219,8 +219,8 @@ export class Deliverer {
     // Render and `sending` in one transaction: a poll that adds a source meanwhile either comes
     // first (and is in the message) or sees the alert in flight (and queues an update).
     const message = await store.tx(async (t) => {
-      const current = await t.delivery(row.id);
-      if (current?.state !== 'pending') return { kind: 'gone' as const };
+      // Claimed for this transaction: pending still, and nobody else is sending it.
+      if (!(await t.claimDelivery(row.id))) return { kind: 'gone' as const };
       // Only the leader sends; a former leader's stale token passes no more.
       if (this.d.fence && !(await this.d.fence(t))) return { kind: 'gone' as const };
       const m = await this.render(row, t);

@@ -191,6 +191,12 @@ export interface Store {
   /** Queue a delivery once: a second enqueue with the same key is ignored. */
   enqueue(d: NewDelivery, now: string): Promise<boolean>;
   delivery(id: number): Promise<OutboxRow | undefined>;
+  /**
+   * Inside a transaction: claim a pending delivery for sending. Undefined when it is not pending any
+   * more, or (Postgres, FOR UPDATE SKIP LOCKED) another transaction holds it right now; the claim
+   * lasts until the transaction ends, which marks it `sending` (the lease the recovery honours).
+   */
+  claimDelivery(id: number): Promise<OutboxRow | undefined>;
   /** Pending deliveries whose time has come, oldest first. */
   dueDeliveries(now: string, limit?: number): Promise<OutboxRow[]>;
   /** Deliveries left in 'sending' by a crash: they may or may not have reached Slack. */

@@ -318,6 +318,40 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     expect((await s.dueDeliveries(T0)).map((r) => r.deliveryKey)).toEqual(['outside']);
   });
 
+  it('the leader lease: one holder at a time, a new token at each change of holder, released at once', async () => {
+    const s = await fresh();
+    const t0 = Date.parse(T0);
+    const a = await s.acquireLease('leader', 'A', t0, 15_000);
+    expect(a).toBe(1);
+    expect(await s.acquireLease('leader', 'B', t0 + 1000, 15_000)).toBeNull();
+    expect(await s.acquireLease('leader', 'A', t0 + 5000, 15_000)).toBe(1); // renewed, same token
+    expect(await s.holdsLease('leader', 'A', 1, t0 + 19_000)).toBe(true);
+    // A's lease runs out (it was paused): B takes it with a new token, and A's token passes no more.
+    const b = await s.acquireLease('leader', 'B', t0 + 20_001, 15_000);
+    expect(b).toBe(2);
+    expect(await s.holdsLease('leader', 'A', 1, t0 + 20_002)).toBe(false);
+    expect(await s.acquireLease('leader', 'A', t0 + 20_002, 15_000)).toBeNull();
+    expect(await s.tx((t) => t.holdsLease('leader', 'B', 2, t0 + 20_003))).toBe(true);
+    await s.releaseLease('leader', 'A'); // not A's: nothing changes
+    expect(await s.holdsLease('leader', 'B', 2, t0 + 20_004)).toBe(true);
+    await s.releaseLease('leader', 'B');
+    expect(await s.acquireLease('leader', 'C', t0 + 20_005, 15_000)).toBe(3);
+  });
+
+  it('a delivery is claimed only while pending, inside a transaction', async () => {
+    const s = await fresh();
+    await s.enqueue({ key: 'alert:9:C1', kind: 'alert', storyId: 9, channel: 'C1', payload: {} }, T0);
+    const [row] = await s.dueDeliveries(T0);
+    const id = row?.id as number;
+    const claimed = await s.tx(async (t) => {
+      const c = await t.claimDelivery(id);
+      if (c) await t.markSending(id, T0);
+      return c?.deliveryKey;
+    });
+    expect(claimed).toBe('alert:9:C1');
+    expect(await s.tx((t) => t.claimDelivery(id))).toBeUndefined();
+  });
+
   it('whole tables: rows copied into another store read back the same, and new ids follow the copied ones', async () => {
     const s = await fresh();
     await s.syncConfigFeeds(['https://a.example/rss'], T0);
@@ -365,7 +399,7 @@ describe.skipIf(!PG_URL)('Postgres migrations', () => {
     const url = await freshPostgresUrl();
     const stores = await Promise.all([1, 2, 3, 4].map(() => PostgresStore.open(url)));
     const rows = await stores[0]?.query('SELECT version FROM schema_migrations ORDER BY version');
-    expect(rows?.map((r) => Number(r.version))).toEqual([1]);
+    expect(rows?.map((r) => Number(r.version))).toEqual([1, 2]);
     await stores[1]?.syncConfigFeeds(['https://a.example/rss'], T0);
     expect((await stores[2]?.listFeeds())?.map((f) => f.url)).toEqual(['https://a.example/rss']);
     for (const s of stores) await s.close();

@@ -588,6 +588,14 @@ export class PostgresStore implements Store {
     return r ? outboxRow(r) : undefined;
   }
 
+  async claimDelivery(id: number): Promise<OutboxRow | undefined> {
+    const r = await this.one(
+      `SELECT * FROM outbox WHERE id = $1 AND state = 'pending' FOR UPDATE SKIP LOCKED`,
+      [id],
+    );
+    return r ? outboxRow(r) : undefined;
+  }
+
   async dueDeliveries(now: string, limit = 100): Promise<OutboxRow[]> {
     return (
       await this.rows(

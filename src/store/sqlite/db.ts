@@ -602,6 +602,11 @@ export class SqliteDb {
     return r ? outboxRow(r) : undefined;
   }
 
+  claimDelivery(id: number): OutboxRow | undefined {
+    const r = this.stmt(`SELECT * FROM outbox WHERE id = ? AND state = 'pending'`).get(id) as Row | undefined;
+    return r ? outboxRow(r) : undefined;
+  }
+
   /** Pending deliveries whose time has come, oldest first. */
   dueDeliveries(now: string, limit = 100): OutboxRow[] {
     return (

@@ -325,4 +325,8 @@ export class SqliteStore implements Store {
   releaseLease(...a: Parameters<SqliteDb['releaseLease']>) {
     return this.run(() => this.db.releaseLease(...a));
   }
+
+  claimDelivery(...a: Parameters<SqliteDb['claimDelivery']>) {
+    return this.run(() => this.db.claimDelivery(...a));
+  }
 }
