@@ -283,6 +283,8 @@ export interface ChildHarness {
   start(env?: Record<string, string>): AppProcess;
   /** The channel's top-level messages (thread replies left out). */
   topLevel(channel?: string): StoredMessage[];
+  /** Every app started so far. */
+  apps(): AppProcess[];
   /** Kill every app started, close both servers, remove the folder. */
   close(): Promise<void>;
 }
@@ -317,6 +319,7 @@ export async function startChildHarness(o: { channel: string; prefix: string }):
       apps.push(app);
       return app;
     },
+    apps: () => [...apps],
     topLevel: (channel = o.channel) =>
       slack.messages(channel).filter((m) => !m.thread_ts || m.thread_ts === m.ts),
     async close() {
