@@ -2,8 +2,9 @@
  * One leader among the replicas: the one holding the `leader` lease in the store polls the feeds
  * and sends the outbox; the others (standby) answer Slack only. The leader renews its lease every
  * third of its length; a standby tries to take it every second, so when a leader dies another
- * takes over within the lease's length (plus a second). With one replica (SQLite) it is simply
- * the leader.
+ * takes over within the lease's length (plus a second). On SQLite (one process, one local file)
+ * there is no election: the process is the leader from the start, and a restart after a crash
+ * does not wait for its old lease to run out.
  *
  * Fencing: every change of holder raises the lease's token. What the leader writes (a poll, a
  * delivery marked as sending) is checked in the same transaction against its token and the lease's
@@ -32,6 +33,8 @@ export interface LeadershipOptions {
   onDeposed: () => void;
   /** A name for this replica in the lease (host, pid and a random part by default). */
   holder?: string;
+  /** The only process (SQLite): leader at once, no lease. */
+  solo?: boolean;
 }
 
 export class Leadership {
@@ -59,17 +62,26 @@ export class Leadership {
 
   /** Leader, with time left on the lease: may start a Slack call now. */
   mayAct(): boolean {
+    if (this.o.solo) return this.current === 'leader';
     return this.current === 'leader' && this.o.clock.now() < this.validUntil - this.margin;
   }
 
   /** The fence for a write: in transaction `t`, is the lease still ours? */
   async fence(t: Store): Promise<boolean> {
+    if (this.o.solo) return this.current === 'leader';
     const token = this.token;
     if (token == null || !this.mayAct()) return false;
     return t.holdsLease(LEADER_LEASE, this.holder, token, this.o.clock.now());
   }
 
   start(): void {
+    if (this.o.solo) {
+      if (this.current === 'standby' && !this.stopped) {
+        this.current = 'leader';
+        this.o.onElected();
+      }
+      return;
+    }
     this.running ??= this.loop();
   }
 
@@ -128,7 +140,7 @@ export class Leadership {
     const wasLeader = this.current === 'leader';
     this.current = 'standby';
     this.token = null;
-    if (wasLeader)
+    if (wasLeader && !this.o.solo)
       await this.o.store
         .releaseLease(LEADER_LEASE, this.holder)
         .catch((err) =>

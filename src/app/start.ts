@@ -175,6 +175,7 @@ function leaderWork(
     clock,
     logger,
     ttlMs,
+    solo: ctx.store.backend === 'sqlite',
     onElected: () => {
       void previous.then(() => {
         if (stopped || leadership.role !== 'leader' || !options || loops) return;
