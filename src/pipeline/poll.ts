@@ -27,6 +27,7 @@ import { summarise } from '../summarise/summarise.js';
 import type { Clock } from '../util/clock.js';
 import { itemIdentity } from './identity.js';
 import { routeStory } from './route.js';
+import { CycleSeen } from './seen.js';
 
 export interface PollDeps {
   store: Store;
@@ -272,8 +273,23 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
   const writePoll = async (t: Store): Promise<void> => {
     // Every read and write of this cycle goes through the transaction's handle.
     if (deps.fence && !(await deps.fence(t))) throw new LeaseLostError();
-    const tdeps: PollDeps = { ...deps, store: t };
-    for (const { id, ...r } of unchanged) await t.recordFetchSuccess(id, r);
+    // Seen items are read once for the feeds that answered and written once at the end; the
+    // items marked so far are written before clustering reads recent headlines.
+    const seen = await CycleSeen.load(
+      t,
+      fetchedFeeds.map(({ feed }) => feed.id),
+      queue.map(({ item }) => itemIdentity(item)).filter((x): x is string => !!x),
+    );
+    const view: Store = Object.create(t, {
+      recentTitles: {
+        value: async (since: string) => {
+          await seen.flush(now);
+          return t.recentTitles(since);
+        },
+      },
+    });
+    const tdeps: PollDeps = { ...deps, store: view };
+    await t.recordFetchSuccessMany(unchanged);
     const stories = new CycleStories(tdeps, now);
     // Subscriptions cannot change inside this transaction: read them once, when first needed.
     let subs: Subscription[] | undefined;
@@ -282,7 +298,7 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
       return subs;
     };
     for (const { feed, item, outlet } of queue) {
-      const r = await processItem(feed, item, outlet, nowMs, tdeps, stories, subscriptions);
+      const r = await processItem(feed, item, outlet, nowMs, tdeps, stories, subscriptions, seen);
       if (!r) continue;
       report.newItems++;
       if (!r.event) continue;
@@ -290,21 +306,25 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
       if (r.event.kind === 'new') report.alerts++;
       else report.updates++;
     }
-    for (const { feed, parsed, f } of fetchedFeeds) {
-      const delay = nextFetchDelaySeconds(
-        config.pollSeconds,
-        { ...f.cache, ttlMinutes: parsed.feed.ttlMinutes },
-        nowMs,
-      );
-      await t.recordFetchSuccess(feed.id, {
-        now,
-        etag: f.etag,
-        lastModified: f.lastModified,
-        title: parsed.feed.title || null,
-        nextFetchAt: iso(nowMs + delay * 1000),
-        newUrl: f.permanentRedirect,
-      });
-    }
+    await seen.flush(now);
+    await t.recordFetchSuccessMany(
+      fetchedFeeds.map(({ feed, parsed, f }) => {
+        const delay = nextFetchDelaySeconds(
+          config.pollSeconds,
+          { ...f.cache, ttlMinutes: parsed.feed.ttlMinutes },
+          nowMs,
+        );
+        return {
+          id: feed.id,
+          now,
+          etag: f.etag,
+          lastModified: f.lastModified,
+          title: parsed.feed.title || null,
+          nextFetchAt: iso(nowMs + delay * 1000),
+          newUrl: f.permanentRedirect,
+        };
+      }),
+    );
   };
   try {
     await store.tx(writePoll);
@@ -507,23 +527,24 @@ async function processItem(
   deps: PollDeps,
   stories: CycleStories,
   subscriptions: () => Promise<Subscription[]>,
+  cycleSeen: CycleSeen,
 ): Promise<{ event: StoryEvent | null } | null> {
   const { store, matcher, config } = deps;
   const now = iso(nowMs);
   // An item without a headline is shown (and compared) by the first words of its summary.
   const title = displayTitle(item);
   const titleKey = normaliseTitle(title);
-  if (await store.isSeen(feed.id, item.id, titleKey, item.link)) {
-    await store.touchSeen(feed.id, item.id, titleKey, item.link, now);
+  if (cycleSeen.isSeen(feed.id, item.id, titleKey, item.link)) {
+    cycleSeen.touchSeen(feed.id, item.id, titleKey, item.link);
     return null;
   }
   const ident = itemIdentity(item);
   const seen = { id: item.id, titleKey, link: item.link, title, published: item.published, ident };
   // The same article through a second feed (two searches that both return it): one source of one
   // story, so no second source row, no update, no Slack edit.
-  const elsewhere = ident ? await store.seenElsewhere(feed.id, ident) : undefined;
+  const elsewhere = ident ? cycleSeen.seenElsewhere(feed.id, ident) : undefined;
   if (elsewhere) {
-    await store.markSeen(feed.id, seen, { now, alert: false, storyId: elsewhere.storyId });
+    cycleSeen.markSeen(feed.id, seen, { now, alert: false, storyId: elsewhere.storyId });
     return null;
   }
   stories.seen(title);
@@ -536,7 +557,7 @@ async function processItem(
     config.backfillHours == null ||
     (Number.isFinite(published) && nowMs - published <= config.backfillHours * 3_600_000);
   if (!match.alert || !inBackfill) {
-    await store.markSeen(feed.id, seen, { now, alert: false, storyId: null });
+    cycleSeen.markSeen(feed.id, seen, { now, alert: false, storyId: null });
     return { event: null };
   }
   const eventAt = iso(eventMs);
@@ -562,7 +583,7 @@ async function processItem(
   let event: StoryEvent;
   if (chosen && stories.hasArticle(chosen.storyId, publisher, title)) {
     // The outlet's own feed and a search feed both carry this article: it is already a source.
-    await store.markSeen(feed.id, seen, { now, alert: true, storyId: chosen.storyId });
+    cycleSeen.markSeen(feed.id, seen, { now, alert: true, storyId: chosen.storyId });
     return { event: null };
   }
   if (chosen) {
@@ -593,7 +614,7 @@ async function processItem(
     event = { kind: 'new', story, item, match };
     await stories.created(story, features);
   }
-  await store.markSeen(feed.id, seen, { now, alert: true, storyId: event.story.id });
+  cycleSeen.markSeen(feed.id, seen, { now, alert: true, storyId: event.story.id });
   if (change) await proposeRosterChange(event, change, deps, now);
   await enqueueDeliveries(event, await subscriptions(), deps, now);
   return { event };

@@ -130,6 +130,8 @@ export interface Store {
   dueFeeds(now: string): Promise<FeedRow[]>;
   recordFetchSuccess(id: number, r: FetchSuccess): Promise<void>;
   recordFetchError(id: number, r: FetchFailure): Promise<void>;
+  /** recordFetchSuccess for many feeds at once (a poll's feeds, in its transaction). */
+  recordFetchSuccessMany(rows: (FetchSuccess & { id: number })[]): Promise<void>;
 
   // ---- seen items ----
   /** Seen in this feed? By id, or (for a guid that changed) by the same normalised title and link. */
@@ -141,6 +143,27 @@ export interface Store {
   ): Promise<void>;
   /** The same article already seen through another feed, with the story it went to, if any. */
   seenElsewhere(feedId: number, ident: string): Promise<{ storyId: number | null } | undefined>;
+  /**
+   * What a poll cycle needs to tell new items from seen ones, in one read: the seen items of these
+   * feeds, and the items (of any feed) that carry one of these identities, by feed id and item id.
+   */
+  seenIndex(
+    feedIds: number[],
+    idents: string[],
+  ): Promise<{
+    items: { feedId: number; itemId: string; titleKey: string; link: string | null }[];
+    idents: { ident: string; feedId: number; itemId: string; storyId: number | null }[];
+  }>;
+  /** markSeen for many items at once. */
+  markSeenMany(
+    marks: { feedId: number; item: SeenItem; r: { now: string; alert: boolean; storyId: number | null } }[],
+  ): Promise<void>;
+  /** touchSeen for many items at once: by id, and (a guid that changed) by title and link. */
+  touchSeenMany(
+    byId: { feedId: number; itemId: string }[],
+    byTitle: { feedId: number; titleKey: string; link: string }[],
+    now: string,
+  ): Promise<void>;
   /** Headlines of the items first seen at or after `since` (what clustering learns word rarity from). */
   recentTitles(since: string): Promise<string[]>;
   /** A seen item still listed by its feed is kept past retention. */

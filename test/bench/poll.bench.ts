@@ -13,8 +13,10 @@ import { type Config, configSchema } from '../../src/config/config-file.js';
 import { compileMatcher } from '../../src/match/matcher.js';
 import { type PollReport, pollOnce } from '../../src/pipeline/poll.js';
 import { loadRoster } from '../../src/roster/load.js';
+import { PostgresStore } from '../../src/store/postgres/store.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { freshPostgresUrl } from '../helpers/backends.js';
 import { naivePoll, regexKeywords } from './baselines.js';
 import {
   type Figures,
@@ -132,6 +134,9 @@ export async function main(): Promise<Figures> {
     );
     await store.close();
 
+    // ---- the same cycles on Postgres, in the same run: at most 2× the SQLite times ----
+    const pg = await postgresCycles(farm.urls, matcher, cold.wallS, warmWall);
+
     // ---- baseline: rss-parser parseURL in a loop, no conditional requests ----
     const keywords = regexKeywords(roster);
     const seen = new Set<string>();
@@ -157,6 +162,7 @@ export async function main(): Promise<Figures> {
     );
 
     return {
+      ...pg,
       poll_cold_s: round(cold.wallS),
       poll_cold_cpu_s: round(cold.cpuS),
       poll_warm_s: round(warmWall),
@@ -178,6 +184,58 @@ export async function main(): Promise<Figures> {
   } finally {
     await farm.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Cold and warm cycles on a fresh Postgres database (CAISI_TEST_DATABASE_URL's server). */
+async function postgresCycles(
+  urls: string[],
+  matcher: ReturnType<typeof compileMatcher>,
+  sqliteColdS: number,
+  sqliteWarmS: number,
+): Promise<Figures> {
+  if (!process.env.CAISI_TEST_DATABASE_URL) {
+    console.log('  postgres: CAISI_TEST_DATABASE_URL is not set (npm run bench starts one); skipped');
+    return { poll_pg_ok: false };
+  }
+  const store = await PostgresStore.open(await freshPostgresUrl());
+  try {
+    const clock = new ManualClock(BENCH_NOW);
+    const config = benchConfig(urls);
+    await store.syncConfigFeeds(urls, new Date(clock.now()).toISOString());
+    const deps = { store, matcher, config, clock, alertChannel: ALERT_CHANNEL };
+    const cold = await timed(() => pollOnce(deps));
+    console.log(
+      line('postgres cold', cold, `   ${cold.value.newItems} items, ${cold.value.alerts} new stories`),
+    );
+    const warm: Timing[] = [];
+    for (let i = 0; i <= WARM_CYCLES; i++) {
+      clock.advance((config.pollSeconds + 1) * 1000);
+      const t = await timed(() => pollOnce(deps));
+      if (i > 0) warm.push(t); // the first quiet cycle is left out, as for SQLite
+    }
+    const warmWall = median(warm.map((w) => w.wallS));
+    console.log(
+      line(`postgres warm (median of ${WARM_CYCLES})`, {
+        wallS: warmWall,
+        cpuS: median(warm.map((w) => w.cpuS)),
+      }),
+    );
+    const coldRatio = cold.wallS / sqliteColdS;
+    const warmRatio = warmWall / sqliteWarmS;
+    const ok = coldRatio <= 2;
+    console.log(
+      `  postgres vs sqlite: cold ${coldRatio.toFixed(2)}×, warm ${warmRatio.toFixed(2)}× (target: a cycle ≤ 2× SQLite's) — ${verdict(ok)}`,
+    );
+    return {
+      poll_pg_cold_s: round(cold.wallS),
+      poll_pg_warm_s: round(warmWall),
+      poll_pg_cold_ratio: round(coldRatio, 2),
+      poll_pg_warm_ratio: round(warmRatio, 2),
+      poll_pg_ok: ok,
+    };
+  } finally {
+    await store.close();
   }
 }
 

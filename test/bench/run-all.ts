@@ -4,7 +4,8 @@
  * compiled code do not colour the next). Prints each benchmark's figures, then a summary against
  * the targets, and writes everything to bench-results.json at the repository root.
  *
- *   npm run bench                 all of them (a few minutes)
+ *   npm run bench                 all of them (a few minutes), with a throwaway Postgres
+ *                                 (.ci/with-postgres) for the slash and poll figures on Postgres
  *   npm run bench -- poll match   only those
  *
  * Not part of `npm test`. Everything runs on 127.0.0.1.
@@ -83,6 +84,16 @@ const CHECKS: Check[] = [
     label: '/caisi status meta at 200/s: p99 ≤ 30 ms, no errors, none > 3 s',
     value: (f) => `p50 ${f.status_p50_ms} ms, p99 ${f.status_p99_ms} ms, errors ${f.status_errors}`,
     ok: (f) => f.status_ok as boolean,
+  },
+  {
+    label: 'the same on Postgres (100k items): p99 ≤ 30 ms, no errors, none > 3 s',
+    value: (f) => `p50 ${f.pg_status_p50_ms} ms, p99 ${f.pg_status_p99_ms} ms, errors ${f.pg_status_errors}`,
+    ok: (f) => f.pg_status_ok as boolean,
+  },
+  {
+    label: 'poll cycle on Postgres ≤ 2× SQLite (same run)',
+    value: (f) => `cold ${f.poll_pg_cold_ratio}× (${f.poll_pg_cold_s} s), warm ${f.poll_pg_warm_ratio}×`,
+    ok: (f) => f.poll_pg_ok as boolean,
   },
   {
     label: 'memory, rss after 300 cycles within 10% of 30, < 250 MB',

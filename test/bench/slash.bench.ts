@@ -14,7 +14,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon, { type RawRequest, type Result } from 'autocannon';
 import { normaliseTitle } from '../../src/feeds/normalise.js';
+import { copyStore } from '../../src/store/copy.js';
+import { PostgresStore } from '../../src/store/postgres/store.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
+import { freshPostgresUrl } from '../helpers/backends.js';
 import { sendSlashCommand, signedHeaders, slashCommandBody } from '../signed-request.js';
 import { startSlackApiServer } from '../slack-api-server.js';
 import { type Figures, isMain, percentile, ROOT, round, runMain, timed, verdict } from './common.js';
@@ -194,7 +197,9 @@ function load(url: string): Promise<{ result: Result; latencies: number[] }> {
 }
 
 export async function main(): Promise<Figures> {
-  console.log(`\n== Slash command: /caisi status meta, ${RATE} requests/s for ${DURATION_S} s ==`);
+  console.log(
+    `\n== Slash command: /caisi status meta, ${RATE} requests/s for ${DURATION_S} s, SQLite and Postgres ==`,
+  );
   const dir = mkdtempSync(path.join(tmpdir(), 'caisi-bench-slash-'));
   const dummy: Server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/rss+xml', etag: '"dummy-1"' });
@@ -203,14 +208,48 @@ export async function main(): Promise<Figures> {
   await new Promise<void>((resolve) => dummy.listen(0, '127.0.0.1', resolve));
   const dummyUrl = `http://127.0.0.1:${(dummy.address() as AddressInfo).port}/feed.xml`;
   const slack = await startSlackApiServer({ token: BOT_TOKEN });
-  let child: ChildProcess | undefined;
   try {
     const db = path.join(dir, 'slash.db');
-    const filled = await timed(async () => await prefill(db, dummyUrl));
+    const filled = await timed(async () => prefill(db, dummyUrl));
     console.log(
       `  store: ${ITEMS.toLocaleString('en-US')} items, ${STORIES.toLocaleString('en-US')} stories (filled in ${filled.wallS.toFixed(1)} s)`,
     );
+    const figures: Figures = {};
+    const sqlite = await measure('sqlite', { CAISI_DB: db }, slack, dummyUrl);
+    for (const [k, v] of Object.entries(sqlite)) figures[`status_${k}`] = v;
+    if (process.env.CAISI_TEST_DATABASE_URL) {
+      // The same rows, copied into a fresh Postgres database (what migrate-store does).
+      const url = await freshPostgresUrl();
+      const from = SqliteStore.open(db);
+      const to = await PostgresStore.open(url);
+      const copied = await timed(() => copyStore(from, to));
+      await from.close();
+      await to.close();
+      console.log(`  postgres: the same rows copied in ${copied.wallS.toFixed(1)} s`);
+      const pg = await measure('postgres', { CAISI_DATABASE_URL: url }, slack, dummyUrl);
+      for (const [k, v] of Object.entries(pg)) figures[`pg_status_${k}`] = v;
+    } else {
+      console.log('  postgres: CAISI_TEST_DATABASE_URL is not set (npm run bench starts one); skipped');
+      figures.pg_status_ok = false;
+    }
+    return figures;
+  } finally {
+    await slack.close();
+    await new Promise<void>((resolve) => dummy.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
+/** Start the app on this store and measure `/caisi status meta` at RATE requests/s. */
+async function measure(
+  label: string,
+  storeEnv: Record<string, string>,
+  slack: Awaited<ReturnType<typeof startSlackApiServer>>,
+  dummyUrl: string,
+): Promise<Figures> {
+  console.log(`  -- ${label} --`);
+  let child: ChildProcess | undefined;
+  try {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     let stderr = '';
@@ -226,7 +265,7 @@ export async function main(): Promise<Figures> {
         SLACK_API_URL: slack.apiUrl,
         PORT: String(port),
         HOST: '127.0.0.1',
-        CAISI_DB: db,
+        ...storeEnv,
         CAISI_FEEDS: dummyUrl,
         LOG_LEVEL: 'warn',
       },
@@ -277,17 +316,17 @@ export async function main(): Promise<Figures> {
     console.log(
       `  cpu per request: app ${appMsPerRequest == null ? 'n/a' : `${appMsPerRequest.toFixed(2)} ms`}, load generator ${benchMsPerRequest.toFixed(2)} ms`,
     );
-    console.log(`  target p99 ≤ 30 ms, no errors, nothing over 3 s — ${verdict(ok)}`);
+    console.log(`  ${label}: target p99 ≤ 30 ms, no errors, nothing over 3 s — ${verdict(ok)}`);
     return {
-      status_p50_ms: round(p50, 2),
-      status_p99_ms: round(p99, 2),
-      status_max_ms: round(max, 2),
-      status_errors: errors,
-      status_non2xx: result.non2xx,
-      status_requests: latencies.length,
-      status_over_3s: over3s,
-      status_app_cpu_ms_per_request: appMsPerRequest == null ? null : round(appMsPerRequest, 2),
-      status_ok: ok,
+      p50_ms: round(p50, 2),
+      p99_ms: round(p99, 2),
+      max_ms: round(max, 2),
+      errors: errors,
+      non2xx: result.non2xx,
+      requests: latencies.length,
+      over_3s: over3s,
+      app_cpu_ms_per_request: appMsPerRequest == null ? null : round(appMsPerRequest, 2),
+      ok,
     };
   } finally {
     if (child && child.exitCode === null) {
@@ -296,9 +335,6 @@ export async function main(): Promise<Figures> {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 25_000))]);
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-    await slack.close();
-    await new Promise<void>((resolve) => dummy.close(() => resolve()));
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

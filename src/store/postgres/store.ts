@@ -206,6 +206,15 @@ export class PostgresStore implements Store {
     }
   }
 
+  /**
+   * For this store's own multi-statement writes: a transaction of their own when called alone;
+   * inside a caller's transaction, simply part of it (its rollback covers them), which spares
+   * two round trips per call for a savepoint nobody rolls back to.
+   */
+  private atomic<T>(fn: () => Promise<T>): Promise<T> {
+    return this.inTx.getStore() ? fn() : this.tx(fn);
+  }
+
   async dryRun<T>(fn: (t: Store) => Promise<T>): Promise<T> {
     let result: T | undefined;
     try {
@@ -232,7 +241,7 @@ export class PostgresStore implements Store {
 
   async syncConfigFeeds(urls: string[], now: string): Promise<void> {
     const wanted = new Set(urls);
-    await this.tx(async () => {
+    await this.atomic(async () => {
       for (const url of wanted)
         await this.q(
           `INSERT INTO feeds (url, origin, added_at) VALUES ($1, 'config', $2)
@@ -307,6 +316,28 @@ export class PostgresStore implements Store {
       await this.q('UPDATE feeds SET url = $1 WHERE id = $2', [r.newUrl, id]);
   }
 
+  async recordFetchSuccessMany(rows: (FetchSuccess & { id: number })[]): Promise<void> {
+    const simple = rows.filter((r) => !r.newUrl);
+    if (simple.length)
+      await this.q(
+        `UPDATE feeds SET last_fetch_at = u.n, last_success_at = u.n, consecutive_errors = 0,
+           etag = COALESCE(u.e, feeds.etag), last_modified = COALESCE(u.m, feeds.last_modified),
+           title = COALESCE(u.t, feeds.title), next_fetch_at = u.x,
+           first_polled_at = COALESCE(feeds.first_polled_at, u.n)
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(i, n, e, m, t, x)
+         WHERE feeds.id = u.i`,
+        [
+          simple.map((r) => r.id),
+          simple.map((r) => r.now),
+          simple.map((r) => r.etag ?? null),
+          simple.map((r) => r.lastModified ?? null),
+          simple.map((r) => r.title ?? null),
+          simple.map((r) => r.nextFetchAt),
+        ],
+      );
+    for (const r of rows) if (r.newUrl) await this.recordFetchSuccess(r.id, r);
+  }
+
   async recordFetchError(id: number, r: FetchFailure): Promise<void> {
     await this.q(
       `UPDATE feeds SET last_fetch_at = $2, last_error_at = $2, last_error_code = $3, last_error = $4,
@@ -360,6 +391,80 @@ export class PostgresStore implements Store {
     return r ? { storyId: r.story_id == null ? null : Number(r.story_id) } : undefined;
   }
 
+  async seenIndex(feedIds: number[], idents: string[]) {
+    const items = (
+      await this.rows(
+        'SELECT feed_id, item_id, title_key, link FROM items WHERE feed_id = ANY($1::bigint[])',
+        [[...new Set(feedIds)]],
+      )
+    ).map((r) => ({
+      feedId: Number(r.feed_id),
+      itemId: String(r.item_id),
+      titleKey: String(r.title_key),
+      link: str(r.link),
+    }));
+    const found = idents.length
+      ? (
+          await this.rows(
+            'SELECT ident, feed_id, item_id, story_id FROM items WHERE ident = ANY($1::text[]) ORDER BY feed_id, item_id',
+            [[...new Set(idents)]],
+          )
+        ).map((r) => ({
+          ident: String(r.ident),
+          feedId: Number(r.feed_id),
+          itemId: String(r.item_id),
+          storyId: r.story_id == null ? null : Number(r.story_id),
+        }))
+      : [];
+    return { items, idents: found };
+  }
+
+  async markSeenMany(
+    marks: { feedId: number; item: SeenItem; r: { now: string; alert: boolean; storyId: number | null } }[],
+  ): Promise<void> {
+    // In chunks, each one statement: unnest() turns the columns' arrays back into rows.
+    for (let i = 0; i < marks.length; i += 5000) {
+      const chunk = marks.slice(i, i + 5000);
+      await this.q(
+        `INSERT INTO items (feed_id, item_id, title_key, link, title, published, first_seen_at, alert, story_id, last_seen_at, ident)
+         SELECT f, i, k, l, t, p, n, a, s, n, d FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
+           $6::text[], $7::text[], $8::int[], $9::bigint[], $10::text[]) AS u(f, i, k, l, t, p, n, a, s, d)
+         ON CONFLICT DO NOTHING`,
+        [
+          chunk.map((m) => m.feedId),
+          chunk.map((m) => m.item.id),
+          chunk.map((m) => m.item.titleKey),
+          chunk.map((m) => m.item.link),
+          chunk.map((m) => m.item.title),
+          chunk.map((m) => m.item.published),
+          chunk.map((m) => m.r.now),
+          chunk.map((m) => (m.r.alert ? 1 : 0)),
+          chunk.map((m) => m.r.storyId),
+          chunk.map((m) => m.item.ident ?? null),
+        ],
+      );
+    }
+  }
+
+  async touchSeenMany(
+    byId: { feedId: number; itemId: string }[],
+    byTitle: { feedId: number; titleKey: string; link: string }[],
+    now: string,
+  ): Promise<void> {
+    if (byId.length)
+      await this.q(
+        `UPDATE items SET last_seen_at = $3 FROM unnest($1::bigint[], $2::text[]) AS u(f, i)
+          WHERE items.feed_id = u.f AND items.item_id = u.i`,
+        [byId.map((t) => t.feedId), byId.map((t) => t.itemId), now],
+      );
+    if (byTitle.length)
+      await this.q(
+        `UPDATE items SET last_seen_at = $4 FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(f, k, l)
+          WHERE items.feed_id = u.f AND items.title_key = u.k AND items.link = u.l`,
+        [byTitle.map((t) => t.feedId), byTitle.map((t) => t.titleKey), byTitle.map((t) => t.link), now],
+      );
+  }
+
   async recentTitles(since: string): Promise<string[]> {
     return (await this.rows('SELECT title FROM items WHERE first_seen_at >= $1', [since])).map((r) =>
       String(r.title),
@@ -397,7 +502,7 @@ export class PostgresStore implements Store {
   // ---- stories ----
 
   async createStory(s: NewStory, now: string, eventAt: string = now): Promise<StoryRow> {
-    const id = await this.tx(async () => {
+    const id = await this.atomic(async () => {
       const r = await this.one(
         `INSERT INTO stories (title, labs, programs, terms, summary, first_seen_at, last_seen_at, published)
            VALUES ($1, $2, $3, '[]', $4, $5, $6, $7) RETURNING id`,
@@ -437,7 +542,7 @@ export class PostgresStore implements Store {
     now: string,
     eventAt: string = now,
   ): Promise<boolean> {
-    return this.tx(async () => {
+    return this.atomic(async () => {
       const r = await this.one('SELECT labs, programs FROM stories WHERE id = $1 FOR UPDATE', [storyId]);
       if (!r) return false;
       if (!(await this.insertSource(storyId, source, now))) return false;
@@ -463,7 +568,7 @@ export class PostgresStore implements Store {
     eventAt: string = now,
     known?: StoryRow,
   ): Promise<StoryRow | undefined> {
-    return this.tx(async () => {
+    return this.atomic(async () => {
       const added = await this.addSource(storyId, source, merge, now, eventAt);
       if (!known || known.id !== storyId || known.sources.some((x) => x.addedAt > now))
         return this.story(storyId);
@@ -637,7 +742,7 @@ export class PostgresStore implements Store {
   }
 
   async patchPayload(id: number, patch: Record<string, unknown>): Promise<void> {
-    await this.tx(async () => {
+    await this.atomic(async () => {
       const r = await this.one('SELECT payload FROM outbox WHERE id = $1 FOR UPDATE', [id]);
       if (r)
         await this.q('UPDATE outbox SET payload = $1 WHERE id = $2', [
@@ -726,7 +831,7 @@ export class PostgresStore implements Store {
   }
 
   async setMembership(edit: RosterEdit, oldStatus: string | null, action: string): Promise<void> {
-    await this.tx(async () => {
+    await this.atomic(async () => {
       await this.q(
         `INSERT INTO roster_edits (lab, program, status, since, source_url, source_title, set_by, set_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -876,7 +981,7 @@ export class PostgresStore implements Store {
     if (rows.length === 0) return 0;
     const cols = Object.keys(rows[0] as object);
     const BATCH = Math.max(1, Math.floor(30_000 / cols.length));
-    await this.tx(async () => {
+    await this.atomic(async () => {
       for (let i = 0; i < rows.length; i += BATCH) {
         const chunk = rows.slice(i, i + BATCH);
         const params: unknown[] = [];

@@ -257,6 +257,10 @@ export class SqliteDb {
       this.stmt('UPDATE feeds SET url = ? WHERE id = ?').run(r.newUrl, id);
   }
 
+  recordFetchSuccessMany(rows: (Parameters<SqliteDb['recordFetchSuccess']>[1] & { id: number })[]): void {
+    for (const { id, ...r } of rows) this.recordFetchSuccess(id, r);
+  }
+
   recordFetchError(
     id: number,
     r: { now: string; code: string; message: string; nextFetchAt: string | null; disable?: string | null },
@@ -320,6 +324,48 @@ export class SqliteDb {
       r.now,
       item.ident ?? null,
     );
+  }
+
+  seenIndex(feedIds: number[], idents: string[]) {
+    const items: { feedId: number; itemId: string; titleKey: string; link: string | null }[] = [];
+    const byFeed = this.stmt('SELECT item_id, title_key, link FROM items WHERE feed_id = ?');
+    for (const feedId of new Set(feedIds))
+      for (const r of byFeed.all(feedId) as Row[])
+        items.push({ feedId, itemId: String(r.item_id), titleKey: String(r.title_key), link: str(r.link) });
+    const found: { ident: string; feedId: number; itemId: string; storyId: number | null }[] = [];
+    const byIdent = this.stmt(
+      'SELECT feed_id, item_id, story_id FROM items WHERE ident = ? ORDER BY feed_id, item_id',
+    );
+    for (const ident of new Set(idents))
+      for (const r of byIdent.all(ident) as Row[])
+        found.push({
+          ident,
+          feedId: Number(r.feed_id),
+          itemId: String(r.item_id),
+          storyId: r.story_id == null ? null : Number(r.story_id),
+        });
+    return { items, idents: found };
+  }
+
+  markSeenMany(
+    marks: {
+      feedId: number;
+      item: Parameters<SqliteDb['markSeen']>[1];
+      r: Parameters<SqliteDb['markSeen']>[2];
+    }[],
+  ): void {
+    for (const m of marks) this.markSeen(m.feedId, m.item, m.r);
+  }
+
+  touchSeenMany(
+    byId: { feedId: number; itemId: string }[],
+    byTitle: { feedId: number; titleKey: string; link: string }[],
+    now: string,
+  ): void {
+    const a = this.stmt('UPDATE items SET last_seen_at = ? WHERE feed_id = ? AND item_id = ?');
+    for (const t of byId) a.run(now, t.feedId, t.itemId);
+    const b = this.stmt('UPDATE items SET last_seen_at = ? WHERE feed_id = ? AND title_key = ? AND link = ?');
+    for (const t of byTitle) b.run(now, t.feedId, t.titleKey, t.link);
   }
 
   /**

@@ -329,4 +329,20 @@ export class SqliteStore implements Store {
   claimDelivery(...a: Parameters<SqliteDb['claimDelivery']>) {
     return this.run(() => this.db.claimDelivery(...a));
   }
+
+  seenIndex(...a: Parameters<SqliteDb['seenIndex']>) {
+    return this.run(() => this.db.seenIndex(...a));
+  }
+
+  markSeenMany(...a: Parameters<SqliteDb['markSeenMany']>) {
+    return this.run(() => this.db.markSeenMany(...a));
+  }
+
+  touchSeenMany(...a: Parameters<SqliteDb['touchSeenMany']>) {
+    return this.run(() => this.db.touchSeenMany(...a));
+  }
+
+  recordFetchSuccessMany(...a: Parameters<SqliteDb['recordFetchSuccessMany']>) {
+    return this.run(() => this.db.recordFetchSuccessMany(...a));
+  }
 }
