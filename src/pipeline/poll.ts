@@ -422,9 +422,9 @@ class CycleStories {
     return this.state;
   }
 
-  /** An item was seen (alerting or not): its headline counts towards word rarity. */
-  seen(title: string): void {
-    if (this.state) this.state.rarity.add(termsOf(title, loadStoryWords()));
+  /** An alerting item was clustered: its headline now counts towards word rarity. */
+  seen(features: StoryFeatures): void {
+    this.state?.rarity.add(features.title);
   }
 
   features(title: string, summary: string, match: MatchResult, eventMs: number): StoryFeatures {
@@ -500,7 +500,6 @@ function processItem(
     store.markSeen(feed.id, seen, { now, alert: false, storyId: elsewhere.storyId });
     return null;
   }
-  stories.seen(title);
   const match = matcher.match({ title, summary: item.summary });
   const published = item.published ? Date.parse(item.published) : Number.NaN;
   const eventMs = eventTime(item, nowMs);
@@ -525,6 +524,7 @@ function processItem(
       .proposalsForStory(storyId)
       .some((p) => p.lab === change.lab && p.program === change.program && p.status === change.status);
   const chosen = stories.assign(features, allow);
+  stories.seen(features);
   // The publisher the item names itself (Google News's <source>…), else the feed's name.
   const publisher = item.outlet ?? outlet;
   const source = {
