@@ -1,34 +1,38 @@
 /**
  * Story clustering (pure): the same event covered by several outlets becomes one story; different
  * events, even about the same lab in the same week, stay apart. A wrong merge hides an alert, a
- * wrong split only repeats one, so every rule leans towards keeping items apart.
+ * wrong split only repeats one, so the rules lean towards keeping items apart.
  *
  * Online, one pass, in the order the news happened. For each alerting item:
- * 1. Features (features.ts): headline and lead words, stemmed (lab names kept but weighed as common
- *    words), model and date pairs ("gpt5", "june12"), documents named ("bill:sb512", "order:14409"),
- *    the kind of event (signing, probe, lawsuit, ruling, hearing…), labs and programs in focus.
- * 2. Candidates: stories with a member inside the window, found through an inverted index from the
- *    item's rarest terms and its documents to stories, capped at the best `maxCandidates` by shared
- *    rarity. Only stories sharing a lab or program with the item are scored.
- * 3. Score against each member (at most `maxMembers`, latest first): the larger of the
- *    rarity-weighted cosine of the two headlines and of the two headline+lead texts. The words must
- *    share enough rarity in total (`minSharedRarity`), so two common policy words never suffice.
- *    A member naming a different document of the same kind (another bill, another order) never
- *    matches; one naming the same document is strong evidence. Members are compared as written:
- *    a story's vocabulary does not grow as sources are added.
- * 4. The bar rises for weaker cases: the item brings a lab the story does not have, or reports a
- *    different kind of event than any member, or comes more than a day after the member, or the
- *    story's alert has already gone out (a posted alert absorbs a later item only on strong
- *    evidence). Labs that disagree entirely never join.
- * 5. The item joins the story with the largest margin over its bar; an exact tie goes to the older
- *    story, never to the more recent one. Otherwise it starts a new story.
- * Rarity (rarity.ts) is the inverse document frequency over the headlines seen lately, on a small
- * bundled background.
+ * 1. Features (features.ts): headline and lead words, stemmed; the kind of event (signing, probe,
+ *    lawsuit, ruling, hearing…) and concepts ("kids" = "minors") as words of their own; names with a
+ *    number ("gpt5", "grok5", "june12"); documents named ("bill:sb512", "order:14409"); the labs and
+ *    programs in focus. Lab names are kept but weigh nothing (the labs are compared as entities).
+ * 2. Candidates: stories about one of the item's labs or programs that share its rarest words or
+ *    its documents (an inverted index, term → stories; the best `maxCandidates` by shared rarity),
+ *    plus the latest `latestPerEntity` stories about each of its labs and programs.
+ * 3. Each candidate's latest `maxMembers` members are compared with the item as they were written
+ *    (a story's vocabulary does not grow as sources come in). Per pair, feature families are scored
+ *    on their own (`pairFeatures`): rarity-weighted cosine of the headlines and of headline+lead,
+ *    the rarity the two share, same or other kind of event, same labs, a lab the member lacks, a
+ *    shared program, days apart, same document, same or another numbered name. A logistic model
+ *    (seeds/stories.yaml, fitted on the labelled corpus by test/fit-story-model.ts, as Miranda et
+ *    al. 2018 learn theirs) turns them into the probability that both report one event.
+ *    Vetoes: different documents of one kind (SB 512 and AB 77), the same name with another number
+ *    (Grok 4 and Grok 5), labs that disagree entirely. One document under two headlines (one
+ *    headline's words within the other's) is the same story up to `documentWindowHours` apart: an
+ *    order on the White House site, then in the Federal Register days later.
+ * 4. A story's probability is its closest member's. The item joins the most probable story when
+ *    that clears `join`, or `settledJoin` for a story whose alert has already gone out (a posted
+ *    alert absorbs a later item only on strong evidence); an exact tie goes to the older story,
+ *    never to the more recent one. Otherwise it starts a new story.
+ * Rarity (rarity.ts) is the inverse document frequency over the headlines the bot alerted on lately,
+ * on a small bundled background.
  *
- * Cost per item: the features are linear in its length; the index lookup touches the postings of at
- * most `probeTerms` terms; scoring is at most maxCandidates × maxMembers sparse dot products of a
- * few dozen terms each. It does not grow with the number of stories in the window beyond the
- * postings, which are short for rare terms (a term in too many stories is not probed).
+ * Cost per item: the features are linear in its length; the index lookup touches at most
+ * `maxPostings` stories for each of `probeTerms` terms and `latestPerEntity` per lab or program;
+ * scoring is at most (maxCandidates + latestPerEntity × entities) × maxMembers comparisons of a few
+ * dozen terms each. None of it grows with the number of stories in the window.
  */
 import type { StoryFeatures } from './features.js';
 import type { Rarity } from './rarity.js';
@@ -41,16 +45,23 @@ export interface ClusterOptions {
    */
   documentWindowHours: number;
   maxCandidates: number;
+  /** The latest stories looked at per probed term. */
+  maxPostings: number;
   maxMembers: number;
+  /** The rarest terms of an item looked up in the index. */
   probeTerms: number;
+  /** The latest stories about each of the item's labs and programs, always compared. */
+  latestPerEntity: number;
 }
 
 export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
   windowHours: 72,
   documentWindowHours: 14 * 24,
-  maxCandidates: 40,
-  maxMembers: 24,
+  maxCandidates: 8,
+  maxPostings: 200,
+  maxMembers: 5,
   probeTerms: 10,
+  latestPerEntity: 4,
 };
 
 /** What is compared between an item and one member of a story; the model weighs each. */
@@ -65,6 +76,8 @@ export const PAIR_FEATURES = [
   'samePrograms',
   'days',
   'sameDocument',
+  'sameVersion',
+  'otherVersion',
 ] as const;
 export type PairFeature = (typeof PAIR_FEATURES)[number];
 
@@ -97,41 +110,105 @@ export interface Assignment {
 }
 
 const HOUR = 3_600_000;
+/** A member this alike settles it: the story's other members need not be looked at. */
+const SURE = 0.95;
 
-/** Rarity-weighted cosine of two weighted term sets, and the rarity the two share. */
-function cosine(
-  a: Readonly<Record<string, number>>,
-  b: Readonly<Record<string, number>>,
-  idf: (t: string) => number,
-): { cos: number; shared: number } {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  let shared = 0;
+/** Rarity-weighted length of a weighted term set. */
+function norm(a: Readonly<Record<string, number>>, rarity: Rarity): number {
+  let n = 0;
   for (const t in a) {
-    const i = idf(t);
-    const w = (a[t] as number) * i;
-    na += w * w;
-    const bt = b[t];
-    if (bt !== undefined) {
-      dot += w * bt * i;
-      shared += i;
-    }
+    const w = (a[t] as number) * rarity.idf(t);
+    n += w * w;
   }
-  for (const t in b) {
-    const w = (b[t] as number) * idf(t);
-    nb += w * w;
-  }
-  return { cos: na && nb ? dot / Math.sqrt(na * nb) : 0, shared };
+  return Math.sqrt(n);
 }
 
-const asWeights = (terms: readonly string[]): Record<string, number> => {
-  const out: Record<string, number> = {};
-  for (const t of terms) out[t] = 1;
-  return out;
-};
+/** Rarity-weighted cosine of two weighted term sets (with their lengths), and the rarity they share. */
+function cosine(
+  a: Readonly<Record<string, number>>,
+  na: number,
+  b: Readonly<Record<string, number>>,
+  nb: number,
+  rarity: Rarity,
+): { cos: number; shared: number } {
+  let dot = 0;
+  let shared = 0;
+  for (const t in a) {
+    const bt = b[t];
+    if (bt === undefined) continue;
+    const i = rarity.idf(t);
+    dot += (a[t] as number) * bt * i * i;
+    shared += i;
+  }
+  return { cos: na && nb ? dot / (na * nb) : 0, shared };
+}
+
+/** What is worked out once per item, not once per comparison. */
+interface Derived {
+  ms: number;
+  /** The headline's terms as weights, for the headline cosine. */
+  title: Record<string, number>;
+  /** The headline's words alone (no kinds or concepts), for telling one document under two headlines. */
+  words: string[];
+  wordSet: Set<string>;
+  /** Names with a number: models and versions ("grok5", "gemini3"), codenames, dates ("june12"). */
+  versions: string[];
+  /**
+   * Lengths of both term sets under the rarity of the moment, kept while the rarity has barely moved
+   * (a few new headlines change them by far less than would change a decision).
+   */
+  docs: number;
+  textNorm: number;
+  titleNorm: number;
+}
+const derivedCache = new WeakMap<StoryFeatures, Derived>();
+const VERSION = /^\p{L}+\d{1,2}$/u;
+
+function derived(f: StoryFeatures): Derived {
+  let d = derivedCache.get(f);
+  if (!d) {
+    const title: Record<string, number> = {};
+    for (const t of f.title) title[t] = 1;
+    const words = f.title.filter((t) => !t.startsWith('~') && !t.startsWith('='));
+    const versions = Object.keys(f.terms).filter((t) => VERSION.test(t));
+    d = {
+      ms: Date.parse(f.at),
+      title,
+      words,
+      wordSet: new Set(words),
+      versions,
+      docs: -1,
+      textNorm: 0,
+      titleNorm: 0,
+    };
+    derivedCache.set(f, d);
+  }
+  return d;
+}
+
+function withNorms(f: StoryFeatures, rarity: Rarity): Derived {
+  const d = derived(f);
+  if (d.docs < 0 || Math.abs(rarity.documents - d.docs) > Math.max(8, d.docs / 50)) {
+    d.docs = rarity.documents;
+    d.textNorm = norm(f.terms, rarity);
+    d.titleNorm = norm(d.title, rarity);
+  }
+  return d;
+}
 
 const kindOf = (id: string) => id.slice(0, id.indexOf(':'));
+
+/** The same name with another number: Grok 4 against Grok 5, Gemini 3 against Gemini 4. */
+function versionConflict(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length === 0 || b.length === 0) return false;
+  const name = (v: string) => v.replace(/\d+$/, '');
+  for (const x of a) {
+    const n = name(x);
+    const others = b.filter((y) => name(y) === n);
+    if (others.length && !others.includes(x) && !a.some((z) => z !== x && others.includes(z))) return true;
+  }
+  return false;
+}
 const overlaps = (a: readonly string[], b: readonly string[]) => a.some((x) => b.includes(x));
 
 /**
@@ -141,7 +218,7 @@ const overlaps = (a: readonly string[], b: readonly string[]) => a.some((x) => b
 export function pairFeatures(
   item: StoryFeatures,
   member: StoryFeatures,
-  idf: (t: string) => number,
+  rarity: Rarity,
 ): Record<PairFeature, number> | null {
   let sameDocument = 0;
   if (item.ids.length && member.ids.length) {
@@ -149,9 +226,12 @@ export function pairFeatures(
     else if (item.ids.some((x) => member.ids.some((y) => kindOf(x) === kindOf(y)))) return null;
   }
   if (item.labs.length && member.labs.length && !overlaps(item.labs, member.labs)) return null;
-  const text = cosine(item.terms, member.terms, idf);
-  const hours = Math.abs(Date.parse(item.at) - Date.parse(member.at)) / HOUR;
-  const title = cosine(asWeights(item.title), asWeights(member.title), idf);
+  if (versionConflict(derived(item).versions, derived(member).versions)) return null;
+  const a = withNorms(item, rarity);
+  const b = withNorms(member, rarity);
+  const text = cosine(item.terms, a.textNorm, member.terms, b.textNorm, rarity);
+  const title = cosine(a.title, a.titleNorm, b.title, b.titleNorm, rarity);
+  const hours = Math.abs(a.ms - b.ms) / HOUR;
   const bothKinds = item.kinds.length > 0 && member.kinds.length > 0;
   const sameKind = bothKinds && overlaps(item.kinds, member.kinds);
   const sameSet = (a: readonly string[], b: readonly string[]) =>
@@ -167,11 +247,10 @@ export function pairFeatures(
     samePrograms: overlaps(item.programs, member.programs) ? 1 : 0,
     days: Math.max(0, hours - 24) / 24,
     sameDocument,
+    sameVersion: overlaps(a.versions, b.versions) ? 1 : 0,
+    otherVersion: a.versions.length && b.versions.length && !overlaps(a.versions, b.versions) ? 1 : 0,
   };
 }
-
-/** Headline words, without the kinds of event they stand for. */
-const words = (f: StoryFeatures) => f.title.filter((t) => !t.startsWith('~'));
 
 /**
  * The same document under two headlines: one headline's words (`minWords` at least) nearly all
@@ -180,12 +259,15 @@ const words = (f: StoryFeatures) => f.title.filter((t) => !t.startsWith('~'));
  * (past the window, a headline must be as long as a document's title, or both name the document).
  */
 export function sameDocument(a: StoryFeatures, b: StoryFeatures, minWords = MIN_DOCUMENT_WORDS): boolean {
-  const [short, long] =
-    words(a).length <= words(b).length ? [words(a), new Set(words(b))] : [words(b), new Set(words(a))];
+  const da = derived(a);
+  const db = derived(b);
+  const [short, long] = da.words.length <= db.words.length ? [da.words, db.wordSet] : [db.words, da.wordSet];
   const named = a.ids.some((x) => b.ids.includes(x));
   if (short.length < (named ? MIN_DOCUMENT_WORDS : minWords)) return false;
-  const inside = short.filter((t) => long.has(t)).length / short.length;
-  return inside >= DOCUMENT_CONTAINMENT;
+  if (versionConflict(da.versions, db.versions)) return false;
+  let inside = 0;
+  for (const t of short) if (long.has(t)) inside++;
+  return inside / short.length >= DOCUMENT_CONTAINMENT;
 }
 const MIN_DOCUMENT_WORDS = 5;
 const LATE_DOCUMENT_WORDS = 8;
@@ -203,7 +285,10 @@ export function pairProbability(x: Record<PairFeature, number>, model: StoryMode
  */
 export class StoryIndex {
   private readonly stories = new Map<number, IndexedStory>();
-  private readonly postings = new Map<string, Set<number>>();
+  /** Term → the stories with a member using it, in the order they got it (latest last). */
+  private readonly postings = new Map<string, number[]>();
+  /** Lab or program → the stories about it, in the order they got it (latest last). */
+  private readonly byEntity = new Map<string, number[]>();
 
   constructor(
     private readonly rarity: Rarity,
@@ -233,55 +318,68 @@ export class StoryIndex {
     story.members.push(member);
     for (const l of member.labs) if (!story.labs.includes(l)) story.labs.push(l);
     for (const p of member.programs) if (!story.programs.includes(p)) story.programs.push(p);
+    for (const e of [...story.labs, ...story.programs]) {
+      const list = this.byEntity.get(e);
+      if (!list) this.byEntity.set(e, [id]);
+      else if (list.at(-1) !== id) list.push(id);
+    }
     for (const t of [...Object.keys(member.terms), ...member.ids]) {
-      const set = this.postings.get(t);
-      if (set) set.add(id);
-      else this.postings.set(t, new Set([id]));
+      const list = this.postings.get(t);
+      if (!list) this.postings.set(t, [id]);
+      else if (list.at(-1) !== id) list.push(id);
     }
   }
 
   /** The story this item belongs to, or null for a new story. `allow` can rule stories out. */
   assign(item: StoryFeatures, allow: (storyId: number) => boolean = () => true): Assignment | null {
     const o = this.opts;
-    const memo = new Map<string, number>();
-    const idf = (t: string) => {
-      let v = memo.get(t);
-      if (v === undefined) {
-        v = this.rarity.idf(t);
-        memo.set(t, v);
-      }
-      return v;
-    };
-    // Probe with the rarest terms and every document the item names.
+    const idf = (t: string) => this.rarity.idf(t);
+    // Stories sharing the item's rarest words or its documents, by how much rarity they share; and
+    // the latest stories about the same labs or programs, which share only common words at times
+    // ("presses", "review") yet are the likeliest to be the same event.
+    const entities = new Set([...item.labs, ...item.programs]);
+    const overlap = new Map<number, number>();
     const probes = Object.keys(item.terms)
       .filter((t) => idf(t) > 0)
       .sort((a, b) => idf(b) - idf(a) || (a < b ? -1 : 1))
       .slice(0, o.probeTerms);
-    const overlap = new Map<number, number>();
     for (const t of [...probes, ...item.ids]) {
       const ids = this.postings.get(t);
       if (!ids) continue;
       const w = t.includes(':') ? 100 : idf(t);
-      for (const id of ids) overlap.set(id, (overlap.get(id) ?? 0) + w);
+      // A term many stories use says little: only its latest stories are looked at.
+      for (let k = Math.max(0, ids.length - o.maxPostings); k < ids.length; k++) {
+        const id = ids[k] as number;
+        overlap.set(id, (overlap.get(id) ?? 0) + w);
+      }
+    }
+    for (const e of entities) {
+      const ids = this.byEntity.get(e) ?? [];
+      for (let k = Math.max(0, ids.length - o.latestPerEntity); k < ids.length; k++) {
+        const id = ids[k] as number;
+        if (!overlap.has(id)) overlap.set(id, 0);
+      }
     }
     const candidates = [...overlap]
-      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-      .slice(0, o.maxCandidates)
+      .filter(([id]) => {
+        const story = this.stories.get(id);
+        return !!story && [...story.labs, ...story.programs].some((e) => entities.has(e));
+      })
+      .sort((a, b) => b[1] - a[1] || b[0] - a[0])
+      .slice(0, o.maxCandidates + o.latestPerEntity)
       .map(([id]) => id);
-    const at = Date.parse(item.at);
+    const at = derived(item).ms;
     const windowMs = o.windowHours * HOUR;
     const documentMs = o.documentWindowHours * HOUR;
-    const entities = new Set([...item.labs, ...item.programs]);
     let best: Assignment | null = null;
     for (const id of candidates) {
       const story = this.stories.get(id);
       if (!story || !allow(id)) continue;
-      if (![...story.labs, ...story.programs].some((e) => entities.has(e))) continue;
       // The story's probability is its closest member's: coverage of one event is alike pairwise,
       // not each piece like all the others.
       let p = -1;
       for (const m of story.members.slice(-o.maxMembers)) {
-        const gap = Math.abs(Date.parse(m.at) - at);
+        const gap = Math.abs(derived(m).ms - at);
         if (
           gap <= windowMs
             ? sameDocument(item, m)
@@ -291,8 +389,9 @@ export class StoryIndex {
           break;
         }
         if (gap > windowMs) continue;
-        const x = pairFeatures(item, m, idf);
+        const x = pairFeatures(item, m, this.rarity);
         p = Math.max(p, x ? pairProbability(x, this.model) : 0);
+        if (p >= SURE) break;
       }
       if (p < 0) continue;
       if (p < (story.settled ? this.model.settledJoin : this.model.join)) continue;

@@ -50,6 +50,7 @@ export function termsOf(text: string, words: StoryWords): string[] {
     // The kind of event as a term of its own: "sues", "lawsuit" and "complaint" meet there.
     const kind = words.kinds.get(s);
     if (kind) out.push(`~${kind}`);
+    for (const c of words.concepts.get(s) ?? []) out.push(`=${c}`);
   }
   return out;
 }

@@ -20,6 +20,12 @@ export const storyWordsSchema = z
         common: words.default(''),
       })
       .strict(),
+    concepts: z
+      .record(
+        z.string().regex(/^[a-z-]+$/, 'a concept is lower-case letters and dashes'),
+        z.array(z.string().min(1)).min(1),
+      )
+      .default({}),
     kinds: z.record(
       z.string().regex(/^[a-z-]+$/, 'a kind is lower-case letters and dashes'),
       z.array(z.string().min(1)).min(1),
@@ -59,6 +65,8 @@ export interface StoryWords {
   backgroundDocuments: number;
   /** Kind of event by stem. */
   kinds: ReadonlyMap<string, string>;
+  /** Concepts a stem stands for. */
+  concepts: ReadonlyMap<string, readonly string[]>;
   /** Token sequences that, followed by a number, name a document of that kind; longest first. */
   identifiers: readonly { kind: string; prefix: readonly string[] }[];
   model: StoryModel;
@@ -82,9 +90,16 @@ export function compileStoryWords(file: StoryWordsFile): StoryWords {
   const kinds = new Map<string, string>();
   for (const [kind, list] of Object.entries(file.kinds))
     for (const entry of list) for (const w of rawTokens(entry)) kinds.set(stem(w), kind);
+  const concepts = new Map<string, string[]>();
+  for (const [concept, list] of Object.entries(file.concepts))
+    for (const entry of list)
+      for (const w of rawTokens(entry)) {
+        const k = stem(w);
+        concepts.set(k, [...new Set([...(concepts.get(k) ?? []), concept])]);
+      }
   const identifiers = file.identifiers
     .flatMap((g) => g.prefixes.map((p) => ({ kind: g.kind, prefix: rawTokens(p) })))
     .filter((x) => x.prefix.length > 0)
     .sort((a, b) => b.prefix.length - a.prefix.length);
-  return { stop, background, backgroundDocuments: n, kinds, identifiers, model: file.model };
+  return { stop, background, backgroundDocuments: n, kinds, concepts, identifiers, model: file.model };
 }

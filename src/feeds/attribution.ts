@@ -15,6 +15,7 @@
  *   related headlines; nothing when it only repeats the headline); WordPress's "The post … appeared
  *   first on …" footer is dropped.
  */
+import { normaliseTitle } from '../text/title.js';
 
 /**
  * Hosts of news aggregators whose item links are redirects, and the query parameter that carries
@@ -159,19 +160,10 @@ export function aggregatorLead(text: string, headline: string | null, outlet: st
   return lead;
 }
 
-const words = (s: string) =>
-  s
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/['\u2018\u2019\u02bc`]/g, '')
-    .replace(/[\p{P}\p{S}]+/gu, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-
 /** The text says nothing the headline does not: the same words, or the headline and a dash of outlet. */
 function repeats(text: string, headline: string): boolean {
-  const t = words(text);
-  const h = words(headline);
+  const t = normaliseTitle(text);
+  const h = normaliseTitle(headline);
   return t === '' || t === h || (h !== '' && t.startsWith(h) && t.length - h.length <= 2);
 }
 

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { compile } from 'html-to-text';
+import { normaliseTitle } from '../text/title.js';
 import {
   aggregatorLead,
   aggregatorLeadHtml,
@@ -78,17 +79,7 @@ export function canonicalLink(url: string, base?: string | null): string | null 
   return parsed.toString();
 }
 
-/** Lower-case, punctuation and symbols removed, whitespace collapsed: for "same title" comparisons. */
-export function normaliseTitle(title: string): string {
-  if (typeof title !== 'string') return '';
-  return title
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/['\u2018\u2019\u02bc`]/g, '')
-    .replace(/[\p{P}\p{S}]+/gu, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
+export { normaliseTitle } from '../text/title.js';
 
 const htmlConverter = compile({
   wordwrap: false,

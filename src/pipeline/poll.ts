@@ -463,9 +463,9 @@ class CycleStories {
     return this.state;
   }
 
-  /** An item was seen (alerting or not): its headline counts towards word rarity. */
-  seen(title: string): void {
-    if (this.state) this.state.rarity.add(termsOf(title, loadStoryWords()));
+  /** An alerting item was clustered: its headline now counts towards word rarity. */
+  seen(features: StoryFeatures): void {
+    this.state?.rarity.add(features.title);
   }
 
   async features(
@@ -547,7 +547,6 @@ async function processItem(
     cycleSeen.markSeen(feed.id, seen, { now, alert: false, storyId: elsewhere.storyId });
     return null;
   }
-  stories.seen(title);
   const match = matcher.match({ title, summary: item.summary });
   const published = item.published ? Date.parse(item.published) : Number.NaN;
   const eventMs = eventTime(item, nowMs);
@@ -569,6 +568,7 @@ async function processItem(
   const proposing = change ? await store.storiesProposing(change) : null;
   const allow = (storyId: number) => !proposing || proposing.has(storyId);
   const chosen = await stories.assign(features, allow);
+  stories.seen(features);
   // The publisher the item names itself (Google News's <source>…), else the feed's name.
   const publisher = item.outlet ?? outlet;
   const source = {

@@ -51,7 +51,8 @@ export const formatPath = (p: readonly PropertyKey[]): string =>
     '',
   );
 
-function parseText(text: string, file: string): unknown {
+/** YAML or JSON text → data; a syntax error is one SeedError line naming the file. */
+export function parseSeedText(text: string, file: string): unknown {
   try {
     return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
   } catch (err) {
@@ -60,7 +61,8 @@ function parseText(text: string, file: string): unknown {
   }
 }
 
-function validate<T>(schema: z.ZodType<T>, data: unknown, file: string): T {
+/** Data checked against a schema; the first problem is one SeedError line: file, path, problem. */
+export function validateSeed<T>(schema: z.ZodType<T>, data: unknown, file: string): T {
   const result = schema.safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0] as z.core.$ZodIssue;
@@ -71,12 +73,13 @@ function validate<T>(schema: z.ZodType<T>, data: unknown, file: string): T {
 
 /** Parse YAML or JSON text and validate it as a whole roster; `file` is only used in messages. */
 export function parseRoster(text: string, file: string): Roster {
-  const roster = validate(rosterSchema, parseText(text, file), file);
+  const roster = validateSeed(rosterSchema, parseSeedText(text, file), file);
   checkReferences(roster, file);
   return roster;
 }
 
-function readText(file: string): string {
+/** A seed file's text; an unreadable file is one SeedError line. */
+export function readSeedText(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
@@ -110,15 +113,15 @@ function mergeBy<T>(
  * Errors name the team's file and the path inside it.
  */
 export function parseTeamRoster(text: string, file: string, bundled: () => Roster): Roster {
-  const data = parseText(text, file);
+  const data = parseSeedText(text, file);
   const ext =
     data !== null && typeof data === 'object' ? (data as Record<string, unknown>).extends : undefined;
   if (ext === undefined) {
-    const roster = validate(rosterSchema, data, file);
+    const roster = validateSeed(rosterSchema, data, file);
     checkReferences(roster, file);
     return roster;
   }
-  const team = validate(extensionSchema, data, file);
+  const team = validateSeed(extensionSchema, data, file);
   const base = bundled();
   const byId = (x: { id: string }) => x.id;
   const sources = mergeBy(base.sources, team.sources, byId);
@@ -157,8 +160,8 @@ export function parseTeamRoster(text: string, file: string, bundled: () => Roste
 
 /** The bundled roster (seeds/roster.yaml), or a team's own file, whole or extending the bundled one. */
 export function loadRoster(file = defaultRosterPath()): Roster {
-  if (path.resolve(file) === path.resolve(defaultRosterPath())) return parseRoster(readText(file), file);
-  return parseTeamRoster(readText(file), file, () => loadRoster());
+  if (path.resolve(file) === path.resolve(defaultRosterPath())) return parseRoster(readSeedText(file), file);
+  return parseTeamRoster(readSeedText(file), file, () => loadRoster());
 }
 
 /** Ids must be unique and every reference must point at something that exists. */

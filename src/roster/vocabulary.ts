@@ -4,12 +4,9 @@
  * about AI or about technology, stop phrases, compound rules and the decision's settings.
  * A broken file gives one line naming the file, the path inside it and the problem, like the roster.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import type { z as zod } from 'zod';
 import { z } from 'zod';
-import { formatPath, SeedError, seedsDir } from './load.js';
+import { parseSeedText, readSeedText, SeedError, seedsDir, validateSeed } from './load.js';
 import { conditionSchema } from './schema.js';
 
 const groupId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'ids are lower-case words joined by hyphens');
@@ -80,19 +77,7 @@ export const defaultVocabularyPath = (): string => path.join(seedsDir(), 'vocabu
 
 /** Parse YAML or JSON text and validate it as a vocabulary; `file` is only used in messages. */
 export function parseVocabulary(text: string, file: string): Vocabulary {
-  let data: unknown;
-  try {
-    data = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
-  } catch (err) {
-    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new SeedError(file, '', `not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${msg}`);
-  }
-  const result = vocabularySchema.safeParse(data);
-  if (!result.success) {
-    const issue = result.error.issues[0] as zod.core.$ZodIssue;
-    throw new SeedError(file, formatPath(issue.path), issue.message);
-  }
-  const v = result.data;
+  const v = validateSeed(vocabularySchema, parseSeedText(text, file), file);
   const ids = new Set<string>();
   v.topics.forEach((g, i) => {
     if (ids.has(g.id)) throw new SeedError(file, `topics[${i}].id`, `duplicate id "${g.id}"`);
@@ -114,13 +99,7 @@ const cache = new Map<string, Vocabulary>();
 export function loadVocabulary(file = defaultVocabularyPath()): Vocabulary {
   const hit = cache.get(file);
   if (hit) return hit;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new SeedError(file, '', `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  const v = parseVocabulary(text, file);
+  const v = parseVocabulary(readSeedText(file), file);
   cache.set(file, v);
   return v;
 }

@@ -164,7 +164,10 @@ export interface Store {
     byTitle: { feedId: number; titleKey: string; link: string }[],
     now: string,
   ): Promise<void>;
-  /** Headlines of the items first seen at or after `since` (what clustering learns word rarity from). */
+  /**
+   * Headlines of the alerting items first seen at or after `since` (what clustering learns word
+   * rarity from: how common a word is among the news the bot alerts on).
+   */
   recentTitles(since: string): Promise<string[]>;
   /** A seen item still listed by its feed is kept past retention. */
   touchSeen(

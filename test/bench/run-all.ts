@@ -16,7 +16,7 @@ import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Figures, HERE, machine, ROOT } from './common.js';
 
-const BENCHES = ['match', 'poll', 'slash', 'memory'] as const;
+const BENCHES = ['match', 'cluster', 'poll', 'slash', 'memory'] as const;
 /** No single benchmark may run longer than this. */
 const BENCH_TIMEOUT_MS = 8 * 60_000;
 
@@ -79,6 +79,12 @@ const CHECKS: Check[] = [
     label: 'matching, 1,000 labs ≥ 10× baseline',
     value: (f) => `${f.match_1k_ratio}×`,
     ok: (f) => f.match_1k_ok as boolean,
+  },
+  {
+    label: 'clustering against 10,000 stories ≥ 10× the no-index baseline',
+    value: (f) =>
+      `${n(f, 'cluster_items_per_s').toLocaleString('en-US')} items/s, ${f.cluster_ratio}× baseline, ${(n(f, 'cluster_agreement') * 100).toFixed(1)}% same choice`,
+    ok: (f) => f.cluster_ok as boolean,
   },
   {
     label: '/caisi status meta at 200/s: p99 ≤ 30 ms, no errors, none > 3 s',

@@ -48,6 +48,14 @@ describe('words', () => {
     expect(t).not.toContain('the');
   });
 
+  it('reworded words of one meaning meet as a concept', () => {
+    const kids = termsOf('FTC asks about chatbots and kids', words);
+    const minors = termsOf('FTC asks about AI companions and minors', words);
+    const shared = kids.filter((t) => t.startsWith('=') && minors.includes(t));
+    expect(shared).toContain('=chatbot');
+    expect(shared).toContain('=children');
+  });
+
   it('names documents: bills keep their chamber letters, orders are their number', () => {
     expect(identifiersOf('Senate passes SB 512 while AB 77 stalls', words)).toEqual([
       'bill:ab77',
@@ -108,6 +116,20 @@ describe('story assignment', () => {
       '2026-07-01T12:00:00Z',
     );
     expect(index.assign(other)).toBeNull();
+  });
+
+  it('a different model version is a different event, even in the same words', () => {
+    const index = indexOf([
+      features('Federal testers clear xAI Grok 4 after cyber review', '2026-07-10T10:00:00Z'),
+    ]);
+    expect(
+      index.assign(features('Federal testers clear xAI Grok 5 after cyber review', '2026-07-10T13:00:00Z')),
+    ).toBeNull();
+    expect(
+      index.assign(
+        features('xAI Grok 4 cleared by federal testers after cyber review', '2026-07-10T13:00:00Z'),
+      )?.storyId,
+    ).toBe(1);
   });
 
   it('the same wording days later, outside the window, starts a new story', () => {

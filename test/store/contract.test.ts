@@ -117,11 +117,17 @@ describe.each(BACKENDS)('Store contract: $name', (backend) => {
     expect(await s.isSeen(b, 'g1', 'meta caisi', 'https://x/1')).toBe(false);
     expect(await s.seenElsewhere(b, 'link:https://x/1')).toEqual({ storyId: 7 });
     expect(await s.seenElsewhere(a, 'link:https://x/1')).toBeUndefined();
-    expect(await s.recentTitles(T0)).toEqual(['Meta CAISI']);
+    await s.markSeen(
+      b,
+      { ...item, id: 'g9', title: 'Weather', ident: null },
+      { now: T0, alert: false, storyId: null },
+    );
+    expect(await s.recentTitles(T0)).toEqual(['Meta CAISI']); // alerting items only
     await s.touchSeen(a, 'g1', 'meta caisi', 'https://x/1', at(60));
-    expect(await s.pruneItems(at(30))).toBe(0);
+    expect(await s.pruneItems(at(30))).toBe(1); // the one no feed listed since T0
     expect(await s.countItems()).toBe(1);
     expect(await s.pruneItems(at(61))).toBe(1);
+    expect(await s.pruneItems(at(61))).toBe(0);
     expect(await s.countItems()).toBe(0);
   });
 

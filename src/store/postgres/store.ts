@@ -466,8 +466,8 @@ export class PostgresStore implements Store {
   }
 
   async recentTitles(since: string): Promise<string[]> {
-    return (await this.rows('SELECT title FROM items WHERE first_seen_at >= $1', [since])).map((r) =>
-      String(r.title),
+    return (await this.rows('SELECT title FROM items WHERE first_seen_at >= $1 AND alert = 1', [since])).map(
+      (r) => String(r.title),
     );
   }
 

@@ -380,10 +380,15 @@ export class SqliteDb {
     return r ? { storyId: r.story_id == null ? null : Number(r.story_id) } : undefined;
   }
 
-  /** Headlines of the items first seen at or after `since`: what story clustering learns word rarity from. */
+  /**
+   * Headlines of the alerting items first seen at or after `since`: what story clustering learns
+   * word rarity from (how common a word is among the news the bot alerts on).
+   */
   recentTitles(since: string): string[] {
     return (
-      this.stmt('SELECT title FROM items WHERE first_seen_at >= ?').raw().all(since) as unknown[][]
+      this.stmt('SELECT title FROM items WHERE first_seen_at >= ? AND alert = 1')
+        .raw()
+        .all(since) as unknown[][]
     ).map((r) => String(r[0]));
   }
 
