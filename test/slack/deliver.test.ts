@@ -5,6 +5,7 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Context, createContext } from '../../src/app/context.js';
+import { Leadership } from '../../src/app/leader.js';
 import { pollOnce } from '../../src/pipeline/poll.js';
 import { applyRosterEdits } from '../../src/roster/effective.js';
 import { ALERT_EVENT_TYPE, Deliverer } from '../../src/slack/deliver.js';
@@ -48,10 +49,13 @@ function deliverer(
     timeout?: number;
     gap?: number;
     onMissingScope?: (scope: string, method: string) => void | Promise<void>;
+    lease?: Pick<Leadership, 'fence' | 'mayAct'>;
   } = {},
 ) {
   return new Deliverer({
     onMissingScope: opts.onMissingScope,
+    fence: opts.lease ? (t) => (opts.lease as Leadership).fence(t) : undefined,
+    mayAct: opts.lease ? () => (opts.lease as Leadership).mayAct() : undefined,
     store,
     client: webClient(opts.timeout),
     roster: async () => applyRosterEdits(ctx.seed, await store.rosterEdits()),
@@ -423,6 +427,77 @@ describe('exactly once across crashes', () => {
     hold.release();
     await inFlight;
     await disk.close();
+  });
+});
+
+describe('several replicas: only the leader sends, and a former leader is fenced off', () => {
+  const TTL = 15_000;
+  /** A replica's leadership on this store and clock; resolves once it is elected. */
+  const campaign = async (holder: string) => {
+    let elected!: () => void;
+    const won = new Promise<void>((r) => {
+      elected = r;
+    });
+    const l = new Leadership({
+      store: ctx.store,
+      clock,
+      logger: createLogger('silent', { write: () => {} }),
+      ttlMs: TTL,
+      holder,
+      onElected: () => elected(),
+      onDeposed: () => {},
+    });
+    l.start();
+    return { l, won };
+  };
+
+  it('a leader paused past its lease sends nothing when it wakes; the new leader sends it once', async () => {
+    const a = await campaign('replica-a');
+    await a.won;
+    const first = await queueAlert(await story(), 'C0LEAD');
+    await deliverer(ctx.store, { lease: a.l }).runDue();
+    expect(topLevel('C0LEAD')).toHaveLength(1);
+
+    // A is paused (its clock moves on, its process does not); B takes the lease over.
+    clock.advance(TTL + 1000);
+    const b = await campaign('replica-b');
+    await b.won;
+    const second = await queueAlert(
+      await story('xAI joins EO 14409 review pilot', { labs: ['xai'] }),
+      'C0LEAD',
+    );
+    // A wakes and tries to send: refused by the fence, the row untouched.
+    expect(await deliverer(ctx.store, { lease: a.l }).runDue()).toBe(0);
+    expect((await ctx.store.delivery(second.id))?.state).toBe('pending');
+    await deliverer(ctx.store, { lease: b.l }).runDue();
+    expect(topLevel('C0LEAD')).toHaveLength(2);
+    expect((await ctx.store.delivery(first.id))?.state).toBe('sent');
+    expect((await ctx.store.delivery(second.id))?.state).toBe('sent');
+    await a.l.stop();
+    await b.l.stop();
+  });
+
+  it('a lease that ends between the claim and the call: nothing is sent, and the next leader sends it once', async () => {
+    const a = await campaign('replica-a');
+    await a.won;
+    const row = await queueAlert(await story(), 'C0EDGE');
+    let claims = 0;
+    // The fence passes (the claim is made), then the deadline check before the call fails.
+    const lease = { fence: (t: Store) => a.l.fence(t).finally(() => claims++), mayAct: () => claims === 0 };
+    expect(await deliverer(ctx.store, { lease }).runDue()).toBe(0);
+    expect(posts('C0EDGE')).toHaveLength(0);
+    expect((await ctx.store.delivery(row.id))?.state).toBe('sending');
+    // The next leader looks it up first (not in the channel), then posts it: once.
+    await a.l.stop();
+    clock.advance(TTL + 1000);
+    const b = await campaign('replica-b');
+    await b.won;
+    const next = deliverer(ctx.store, { lease: b.l });
+    await next.recover();
+    await next.drain();
+    expect(topLevel('C0EDGE')).toHaveLength(1);
+    expect(slack.callsTo('conversations.history').length).toBeGreaterThanOrEqual(1);
+    await b.l.stop();
   });
 });
 
