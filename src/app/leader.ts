@@ -16,7 +16,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
-import { sleeper } from './loop.js';
+import { sleeper } from '../util/sleeper.js';
 
 export const LEADER_LEASE = 'leader';
 

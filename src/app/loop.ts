@@ -11,6 +11,7 @@ import type { Deliverer } from '../slack/deliver.js';
 import { queueDueDigests } from '../slack/digest.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
+import { sleeper } from '../util/sleeper.js';
 
 export interface Health {
   lastPollStartedAt: number | null;
@@ -46,26 +47,6 @@ export interface WorkLoops {
   stop(): void;
   /** Resolves once both loops have ended. */
   done: Promise<void>;
-}
-
-/** A sleep that `cancelAll` ends at once (on stop), leaving no timer behind. */
-export function sleeper() {
-  const pending = new Set<() => void>();
-  return {
-    sleep: (ms: number) =>
-      new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(t);
-          pending.delete(done);
-          resolve();
-        };
-        const t = setTimeout(done, Math.max(0, ms));
-        pending.add(done);
-      }),
-    cancelAll: () => {
-      for (const done of [...pending]) done();
-    },
-  };
 }
 
 export function startWorkLoops(o: WorkLoopOptions): WorkLoops {

@@ -18,9 +18,10 @@ import type { Store } from '../store/store.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { createLogger } from '../util/logger.js';
 import { installProcessGuards } from '../util/process-guard.js';
+import { sleeper } from '../util/sleeper.js';
 import { type Context, createContext } from './context.js';
 import { Leadership } from './leader.js';
-import { type Health, sleeper, startWorkLoops, type WorkLoopOptions, type WorkLoops } from './loop.js';
+import { type Health, startWorkLoops, type WorkLoopOptions, type WorkLoops } from './loop.js';
 import { createSlackApp, type SlackApp } from './slack-app.js';
 
 /** Where start-up writes: alerts (local mode) to stdout, one-line problems to stderr. */

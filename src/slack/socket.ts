@@ -19,6 +19,7 @@ import { type Logger as BoltLogger, SocketModeReceiver } from '@slack/bolt';
 import type { AppsConnectionsOpenResponse } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
+import { sleeper } from '../util/sleeper.js';
 
 /** Slack's answers to `apps.connections.open` that no retry will change. */
 const REFUSED = new Set([
@@ -94,26 +95,6 @@ function quiet(logger: Logger): BoltLogger {
     },
     getLevel: () => level,
     setName: () => {},
-  };
-}
-
-/** A wait that `cancelAll` ends at once. */
-function sleeper() {
-  const pending = new Set<() => void>();
-  return {
-    sleep: (ms: number) =>
-      new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(t);
-          pending.delete(done);
-          resolve();
-        };
-        const t = setTimeout(done, Math.max(0, ms));
-        pending.add(done);
-      }),
-    cancelAll: () => {
-      for (const done of [...pending]) done();
-    },
   };
 }
 
