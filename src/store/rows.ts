@@ -1,4 +1,5 @@
 /** Column values → the rows the store hands out; shared by both backends (same columns). */
+import type { StoryMembers } from './store.js';
 import type {
   AuditEntry,
   DeliveryKind,
@@ -81,6 +82,17 @@ export const sourceRow = (s: Row): StorySource => ({
   link: str(s.link),
   published: str(s.published),
   addedAt: String(s.added_at),
+});
+
+/** A story's source as clustering reads it back: the source and its features (JSON, opaque here). */
+export const memberRow = (s: Row): StoryMembers['members'][number] => ({
+  feedId: Number(s.feed_id),
+  itemId: String(s.item_id),
+  outlet: String(s.outlet),
+  title: String(s.title),
+  published: str(s.published),
+  addedAt: String(s.added_at),
+  features: s.features == null ? null : json(s.features, null),
 });
 
 export const subscriptionRow = (r: Row): Subscription => ({

@@ -10,6 +10,7 @@ import {
   auditRow,
   feedRow,
   json,
+  memberRow,
   outboxRow,
   proposalRow,
   type Row,
@@ -642,15 +643,7 @@ export class PostgresStore implements Store {
         WHERE st.last_seen_at >= $1 ORDER BY ss.story_id, ss.added_at, ss.seq`,
       [since],
     ))
-      stories.get(Number(s.story_id))?.members.push({
-        feedId: Number(s.feed_id),
-        itemId: String(s.item_id),
-        outlet: String(s.outlet),
-        title: String(s.title),
-        published: str(s.published),
-        addedAt: String(s.added_at),
-        features: s.features == null ? null : json(s.features, null),
-      });
+      stories.get(Number(s.story_id))?.members.push(memberRow(s));
     return [...stories.values()];
   }
 

@@ -6,7 +6,19 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { feedRow, json, outboxRow, proposalRow, type Row, str } from '../rows.js';
+import {
+  auditRow,
+  feedRow,
+  json,
+  memberRow,
+  outboxRow,
+  proposalRow,
+  type Row,
+  rosterEditRow,
+  sourceRow,
+  str,
+  subscriptionRow,
+} from '../rows.js';
 import type { NewSource, NewStory, StoryMembers, TableName } from '../store.js';
 import { StoreError } from '../store-error.js';
 import type {
@@ -17,9 +29,7 @@ import type {
   Proposal,
   RosterEdit,
   StoryRow,
-  StorySource,
   Subscription,
-  SubscriptionMode,
 } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -565,15 +575,7 @@ export class SqliteDb {
          FROM story_sources ss JOIN stories st ON st.id = ss.story_id
         WHERE st.last_seen_at >= ? ORDER BY ss.story_id, ss.added_at, ss.rowid`,
     ).all(since) as Row[]) {
-      stories.get(Number(s.story_id))?.members.push({
-        feedId: Number(s.feed_id),
-        itemId: String(s.item_id),
-        outlet: String(s.outlet),
-        title: String(s.title),
-        published: str(s.published),
-        addedAt: String(s.added_at),
-        features: s.features == null ? null : json(s.features, null),
-      });
+      stories.get(Number(s.story_id))?.members.push(memberRow(s));
     }
     return [...stories.values()];
   }
@@ -603,17 +605,7 @@ export class SqliteDb {
       this.stmt('SELECT * FROM story_sources WHERE story_id = ? ORDER BY added_at, rowid').all(
         Number(r.id),
       ) as Row[]
-    ).map(
-      (s): StorySource => ({
-        feedId: Number(s.feed_id),
-        itemId: String(s.item_id),
-        outlet: String(s.outlet),
-        title: String(s.title),
-        link: str(s.link),
-        published: str(s.published),
-        addedAt: String(s.added_at),
-      }),
-    );
+    ).map(sourceRow);
     return {
       id: Number(r.id),
       title: String(r.title),
@@ -774,28 +766,13 @@ export class SqliteDb {
         ? this.stmt('SELECT * FROM subscriptions WHERE channel = ? ORDER BY target').all(channel)
         : this.stmt('SELECT * FROM subscriptions ORDER BY channel, target').all()
     ) as Row[];
-    return rows.map((r) => ({
-      channel: String(r.channel),
-      target: String(r.target),
-      mode: (r.mode === 'daily' ? 'daily' : 'realtime') as SubscriptionMode,
-      createdBy: str(r.created_by),
-      createdAt: String(r.created_at),
-    }));
+    return rows.map(subscriptionRow);
   }
 
   // ---- roster edits and audit ----
 
   rosterEdits(): RosterEdit[] {
-    return (this.stmt('SELECT * FROM roster_edits ORDER BY set_at').all() as Row[]).map((r) => ({
-      lab: String(r.lab),
-      program: String(r.program),
-      status: String(r.status),
-      since: str(r.since),
-      sourceUrl: str(r.source_url),
-      sourceTitle: str(r.source_title),
-      setBy: String(r.set_by),
-      setAt: String(r.set_at),
-    }));
+    return (this.stmt('SELECT * FROM roster_edits ORDER BY set_at').all() as Row[]).map(rosterEditRow);
   }
 
   /** Write a roster edit and its audit entry together, or neither. */
@@ -834,18 +811,7 @@ export class SqliteDb {
         ? this.stmt('SELECT * FROM audit_log WHERE lab = ? ORDER BY id').all(lab)
         : this.stmt('SELECT * FROM audit_log ORDER BY id').all()
     ) as Row[];
-    return rows.map((r) => ({
-      id: Number(r.id),
-      at: String(r.at),
-      actor: String(r.actor),
-      action: String(r.action),
-      lab: str(r.lab),
-      program: str(r.program),
-      oldStatus: str(r.old_status),
-      newStatus: str(r.new_status),
-      source: str(r.source),
-      detail: str(r.detail),
-    }));
+    return rows.map(auditRow);
   }
 
   // ---- proposed roster changes ----
