@@ -74,8 +74,8 @@ export interface SlashCommandFields {
   [field: string]: string | undefined;
 }
 
-/** The form body Slack sends for `/caisi <text>` (defaults fill the fields Bolt and handlers read). */
-export function slashCommandBody(fields: SlashCommandFields = {}): string {
+/** The fields Slack sends for `/caisi <text>`, over HTTP or Socket Mode (defaults fill what Bolt and handlers read). */
+export function slashCommandFields(fields: SlashCommandFields = {}): Record<string, string> {
   const defaults: Record<string, string> = {
     token: 'deprecated-verification-token',
     team_id: 'T0TEST',
@@ -91,11 +91,15 @@ export function slashCommandBody(fields: SlashCommandFields = {}): string {
     response_url: 'https://hooks.slack.com/commands/T0TEST/1/abc',
     trigger_id: '1.2.abc',
   };
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries({ ...defaults, ...fields })) {
-    if (value !== undefined) params.set(key, value);
-  }
-  return params.toString();
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...defaults, ...fields }))
+    if (value !== undefined) out[key] = value;
+  return out;
+}
+
+/** The form body Slack sends for `/caisi <text>`. */
+export function slashCommandBody(fields: SlashCommandFields = {}): string {
+  return new URLSearchParams(slashCommandFields(fields)).toString();
 }
 
 /** POST a raw body, signed, and measure the answer. */

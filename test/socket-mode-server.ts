@@ -18,6 +18,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { slashCommandFields } from './signed-request.js';
 
 export interface SocketConnection {
   id: number;
@@ -138,22 +139,7 @@ export class SocketModeServer {
 
   /** `/caisi <text>` as Slack sends it over Socket Mode. */
   slashCommand(fields: Record<string, string>): Promise<Ack> {
-    return this.sendEnvelope('slash_commands', {
-      token: 'deprecated-verification-token',
-      team_id: 'T0TEST',
-      team_domain: 'caisi-test',
-      channel_id: 'C0TEST',
-      channel_name: 'policy',
-      user_id: 'U0TEST',
-      user_name: 'tester',
-      command: '/caisi',
-      text: '',
-      api_app_id: this.appId,
-      is_enterprise_install: 'false',
-      response_url: 'https://hooks.slack.com/commands/T0TEST/1/abc',
-      trigger_id: '1.2.abc',
-      ...fields,
-    });
+    return this.sendEnvelope('slash_commands', slashCommandFields({ api_app_id: this.appId, ...fields }));
   }
 
   /** An Events API event (e.g. app_home_opened). */

@@ -295,3 +295,23 @@ export interface Store {
    */
   importRows(table: TableName, rows: Record<string, unknown>[]): Promise<number>;
 }
+
+/** Thrown inside a transaction to roll it back on purpose (a dry run); never leaves the store. */
+export class Rollback extends Error {}
+
+/** Run `fn` in a transaction of `tx` and roll it back: the result, none of the writes. */
+export async function rolledBack<T>(
+  tx: (fn: (t: Store) => Promise<void>) => Promise<void>,
+  fn: (t: Store) => Promise<T>,
+): Promise<T> {
+  let result: T | undefined;
+  try {
+    await tx(async (t) => {
+      result = await fn(t);
+      throw new Rollback('dry run');
+    });
+  } catch (err) {
+    if (!(err instanceof Rollback)) throw err;
+  }
+  return result as T;
+}

@@ -30,6 +30,7 @@ import type {
   StoryMembers,
   TableName,
 } from '../store.js';
+import { Rollback, rolledBack } from '../store.js';
 import { StoreError } from '../store-error.js';
 import type {
   AuditEntry,
@@ -46,8 +47,6 @@ import { PG_MIGRATIONS } from './migrations.js';
 const MIGRATION_LOCK = 0x6361697369;
 
 /** Thrown through a dry run's transaction to roll it back; never seen outside. */
-class Rollback extends Error {}
-
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
 /** The URL without its password, for messages and logs. */
@@ -216,17 +215,8 @@ export class PostgresStore implements Store {
     return this.inTx.getStore() ? fn() : this.tx(fn);
   }
 
-  async dryRun<T>(fn: (t: Store) => Promise<T>): Promise<T> {
-    let result: T | undefined;
-    try {
-      await this.tx(async (t) => {
-        result = await fn(t);
-        throw new Rollback('dry run');
-      });
-    } catch (err) {
-      if (!(err instanceof Rollback)) throw err;
-    }
-    return result as T;
+  dryRun<T>(fn: (t: Store) => Promise<T>): Promise<T> {
+    return rolledBack((f) => this.tx(f), fn);
   }
 
   async close(): Promise<void> {

@@ -6,13 +6,11 @@
  * SQLite's error codes become StoreError here, and nowhere else.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Store } from '../store.js';
+import { Rollback, rolledBack, type Store } from '../store.js';
 import { StoreError } from '../store-error.js';
 import { describeStoreError, SqliteDb } from './db.js';
 
 /** Thrown through a dry run's transaction to roll it back; never seen outside. */
-class Rollback extends Error {}
-
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const;
   private readonly inTx = new AsyncLocalStorage<true>();
@@ -108,17 +106,8 @@ export class SqliteStore implements Store {
     }
   }
 
-  async dryRun<T>(fn: (t: Store) => Promise<T>): Promise<T> {
-    let result: T | undefined;
-    try {
-      await this.tx(async (t) => {
-        result = await fn(t);
-        throw new Rollback('dry run');
-      });
-    } catch (err) {
-      if (!(err instanceof Rollback)) throw err;
-    }
-    return result as T;
+  dryRun<T>(fn: (t: Store) => Promise<T>): Promise<T> {
+    return rolledBack((f) => this.tx(f), fn);
   }
 
   /** SQLite only (tests of this backend, e.g. a disk that fills up): read or set a PRAGMA. */
