@@ -6,8 +6,9 @@
  * Online, one pass, in the order the news happened. For each alerting item:
  * 1. Features (features.ts): headline and lead words, stemmed; the kind of event (signing, probe,
  *    lawsuit, ruling, hearing…) and concepts ("kids" = "minors") as words of their own; names with a
- *    number ("gpt5", "grok5", "june12"); documents named ("bill:sb512", "order:14409"); the labs and
- *    programs in focus. Lab names are kept but weigh nothing (the labs are compared as entities).
+ *    number ("gpt5", "grok5", "june12"); documents named ("bill:sb512", "order:14409"); who acts
+ *    (the FTC, a court, the Senate, the EU: seeds/stories.yaml `actors`); the labs and programs in
+ *    focus. Lab names are kept but weigh nothing (the labs are compared as entities).
  * 2. Candidates: stories about one of the item's labs or programs that share its rarest words or
  *    its documents (an inverted index, term → stories; the best `maxCandidates` by shared rarity),
  *    plus the latest `latestPerEntity` stories about each of its labs and programs.
@@ -15,7 +16,10 @@
  *    (a story's vocabulary does not grow as sources come in). Per pair, feature families are scored
  *    on their own (`pairFeatures`): rarity-weighted cosine of the headlines and of headline+lead,
  *    the rarity the two share, same or other kind of event, same labs, a lab the member lacks, a
- *    shared program, days apart, same document, same or another numbered name. A logistic model
+ *    shared program, actors that differ entirely, days apart, same document, same or another
+ *    numbered name. A member that names no actor or kind of event stands for its story's (the
+ *    actors and kinds of all its members), so coverage that says only "Microsoft confirms probe"
+ *    does not carry a senators' letter into the FTC's story. A logistic model
  *    (seeds/stories.yaml, fitted on the labelled corpus by test/fit-story-model.ts, as Miranda et
  *    al. 2018 learn theirs) turns them into the probability that both report one event.
  *    Vetoes: different documents of one kind (SB 512 and AB 77), the same name with another number
@@ -74,6 +78,7 @@ export const PAIR_FEATURES = [
   'sameLabs',
   'newLab',
   'samePrograms',
+  'otherActor',
   'days',
   'sameDocument',
   'sameVersion',
@@ -219,6 +224,8 @@ export function pairFeatures(
   item: StoryFeatures,
   member: StoryFeatures,
   rarity: Rarity,
+  storyActors: readonly string[] = [],
+  storyKinds: readonly string[] = [],
 ): Record<PairFeature, number> | null {
   let sameDocument = 0;
   if (item.ids.length && member.ids.length) {
@@ -232,8 +239,13 @@ export function pairFeatures(
   const text = cosine(item.terms, a.textNorm, member.terms, b.textNorm, rarity);
   const title = cosine(a.title, a.titleNorm, b.title, b.titleNorm, rarity);
   const hours = Math.abs(a.ms - b.ms) / HOUR;
-  const bothKinds = item.kinds.length > 0 && member.kinds.length > 0;
-  const sameKind = bothKinds && overlaps(item.kinds, member.kinds);
+  const ia = item.actors ?? [];
+  // A member that names no actor stands for its story's: coverage that says only "senators press
+  // xAI" does not carry an EU story's item over to a Senate letter.
+  const ma = member.actors?.length ? member.actors : storyActors;
+  const mk = member.kinds.length ? member.kinds : storyKinds;
+  const bothKinds = item.kinds.length > 0 && mk.length > 0;
+  const sameKind = bothKinds && overlaps(item.kinds, mk);
   const sameSet = (a: readonly string[], b: readonly string[]) =>
     a.length > 0 && a.length === b.length && a.every((x) => b.includes(x));
   return {
@@ -245,6 +257,7 @@ export function pairFeatures(
     sameLabs: sameSet(item.labs, member.labs) ? 1 : 0,
     newLab: member.labs.length > 0 && item.labs.some((l) => !member.labs.includes(l)) ? 1 : 0,
     samePrograms: overlaps(item.programs, member.programs) ? 1 : 0,
+    otherActor: ia.length && ma.length && !overlaps(ia, ma) ? 1 : 0,
     days: Math.max(0, hours - 24) / 24,
     sameDocument,
     sameVersion: overlaps(a.versions, b.versions) ? 1 : 0,
@@ -378,6 +391,8 @@ export class StoryIndex {
       // The story's probability is its closest member's: coverage of one event is alike pairwise,
       // not each piece like all the others.
       let p = -1;
+      const actors = [...new Set(story.members.flatMap((m) => m.actors ?? []))];
+      const kinds = [...new Set(story.members.flatMap((m) => m.kinds))];
       for (const m of story.members.slice(-o.maxMembers)) {
         const gap = Math.abs(derived(m).ms - at);
         if (
@@ -389,7 +404,7 @@ export class StoryIndex {
           break;
         }
         if (gap > windowMs) continue;
-        const x = pairFeatures(item, m, this.rarity);
+        const x = pairFeatures(item, m, this.rarity, actors, kinds);
         p = Math.max(p, x ? pairProbability(x, this.model) : 0);
         if (p >= SURE) break;
       }

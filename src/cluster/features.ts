@@ -19,6 +19,11 @@ export interface StoryFeatures {
   kinds: string[];
   labs: string[];
   programs: string[];
+  /**
+   * Who acts in the event the headline reports (an agency, a court, a chamber, a state), from
+   * seeds/stories.yaml `actors`; absent in features stored before actors were kept.
+   */
+  actors?: string[];
   /** When the news happened, ISO. */
   at: string;
 }
@@ -75,6 +80,27 @@ export function identifiersOf(text: string, words: StoryWords): string[] {
   return [...found].sort();
 }
 
+/** Wordings that name no one in particular (seeds/stories.yaml `actors.any`). */
+const ANY_ACTOR = 'any';
+
+/** The actors a text names (seeds/stories.yaml `actors`), longest wording first. */
+export function actorsOf(text: string, words: StoryWords): string[] {
+  const tokens = rawTokens(text);
+  const found = new Set<string>();
+  for (let i = 0; i < tokens.length; i++) {
+    for (const { actor, words: w } of words.actors.get(tokens[i] as string) ?? []) {
+      if (i + w.length > tokens.length) continue;
+      let k = 0;
+      while (k < w.length && tokens[i + k] === w[k]) k++;
+      if (k < w.length) continue;
+      if (actor !== ANY_ACTOR) found.add(actor);
+      i += w.length - 1;
+      break;
+    }
+  }
+  return [...found].sort();
+}
+
 export function kindsOf(terms: readonly string[]): string[] {
   return [...new Set(terms.filter((t) => t.startsWith('~')).map((t) => t.slice(1)))].sort();
 }
@@ -113,11 +139,13 @@ export function itemFeatures(
   const terms: Record<string, number> = {};
   for (const t of title) terms[t] = 1;
   for (const t of leadTerms) terms[t] = (terms[t] === 1 ? 1 : 0) + LEAD_WEIGHT;
+  // The kind of event and who acts come from the headline, else from the summary's first sentence.
+  const first = splitSentences(item.summary)[0];
+  const opening = first ? item.summary.slice(first.start, first.end) : '';
   let kinds = kindsOf(title);
-  if (kinds.length === 0) {
-    const first = splitSentences(item.summary)[0];
-    if (first) kinds = kindsOf(termsOf(item.summary.slice(first.start, first.end), words));
-  }
+  if (kinds.length === 0 && opening) kinds = kindsOf(termsOf(opening, words));
+  let actors = actorsOf(item.title, words);
+  if (actors.length === 0 && opening) actors = actorsOf(opening, words);
   return {
     terms,
     title: [...new Set(title)],
@@ -125,6 +153,7 @@ export function itemFeatures(
     kinds,
     labs: focus(match, match.labs, item.summary),
     programs: focus(match, match.programs, item.summary),
+    actors,
     at: item.at,
   };
 }

@@ -3,7 +3,7 @@
  * stored before features were kept (from its headline alone), and the tracked labs' own names.
  */
 import type { Roster } from '../roster/schema.js';
-import { identifiersOf, kindsOf, type StoryFeatures, termsOf } from './features.js';
+import { actorsOf, identifiersOf, kindsOf, type StoryFeatures, termsOf } from './features.js';
 import type { StoryWords } from './story-words.js';
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
@@ -17,6 +17,8 @@ export function readFeatures(v: unknown): StoryFeatures | null {
     return null;
   if (![f.title, f.ids, f.kinds, f.labs, f.programs].every(isStrings) || typeof f.at !== 'string')
     return null;
+  // Features stored before actors were kept have none; anything else there is not ours.
+  if (f.actors !== undefined && !isStrings(f.actors)) return null;
   return f as unknown as StoryFeatures;
 }
 
@@ -36,6 +38,7 @@ export function titleFeatures(
     kinds: kindsOf(terms),
     labs,
     programs,
+    actors: actorsOf(title, words),
     at,
   };
 }

@@ -26,6 +26,12 @@ export const storyWordsSchema = z
         z.array(z.string().min(1)).min(1),
       )
       .default({}),
+    actors: z
+      .record(
+        z.string().regex(/^[a-z-]+$/, 'an actor is lower-case letters and dashes'),
+        z.array(z.string().min(1)).min(1),
+      )
+      .default({}),
     kinds: z.record(
       z.string().regex(/^[a-z-]+$/, 'a kind is lower-case letters and dashes'),
       z.array(z.string().min(1)).min(1),
@@ -67,6 +73,11 @@ export interface StoryWords {
   kinds: ReadonlyMap<string, string>;
   /** Concepts a stem stands for. */
   concepts: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Who acts (an agency, a court, a state): word sequences (as written, not stemmed: "tested" is
+   * not "testers") by their first word, longest first.
+   */
+  actors: ReadonlyMap<string, readonly { actor: string; words: readonly string[] }[]>;
   /** Token sequences that, followed by a number, name a document of that kind; longest first. */
   identifiers: readonly { kind: string; prefix: readonly string[] }[];
   model: StoryModel;
@@ -101,5 +112,23 @@ export function compileStoryWords(file: StoryWordsFile): StoryWords {
     .flatMap((g) => g.prefixes.map((p) => ({ kind: g.kind, prefix: rawTokens(p) })))
     .filter((x) => x.prefix.length > 0)
     .sort((a, b) => b.prefix.length - a.prefix.length);
-  return { stop, background, backgroundDocuments: n, kinds, concepts, identifiers, model: file.model };
+  const actors = new Map<string, { actor: string; words: string[] }[]>();
+  for (const [actor, list] of Object.entries(file.actors))
+    for (const entry of list) {
+      const w = rawTokens(entry);
+      const first = w[0];
+      if (first === undefined) continue;
+      actors.set(first, [...(actors.get(first) ?? []), { actor, words: w }]);
+    }
+  for (const list of actors.values()) list.sort((a, b) => b.words.length - a.words.length);
+  return {
+    stop,
+    background,
+    backgroundDocuments: n,
+    kinds,
+    concepts,
+    actors,
+    identifiers,
+    model: file.model,
+  };
 }

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CLUSTER_OPTIONS, StoryIndex, sameDocument } from '../../src/cluster/cluster.js';
 import { scoreClusters } from '../../src/cluster/evaluate.js';
-import { identifiersOf, itemFeatures, type StoryFeatures, termsOf } from '../../src/cluster/features.js';
+import {
+  actorsOf,
+  identifiersOf,
+  itemFeatures,
+  type StoryFeatures,
+  termsOf,
+} from '../../src/cluster/features.js';
 import { loadStoryWords, parseStoryWords } from '../../src/cluster/load-story-words.js';
 import { rosterNameTerms } from '../../src/cluster/members.js';
 import { Rarity } from '../../src/cluster/rarity.js';
@@ -67,6 +73,19 @@ describe('words', () => {
     expect(identifiersOf('H.R. 4522 clears committee', words)).toEqual(['bill:hr4522']);
   });
 
+  it('names who acts: the White House is not the House, the FTC not the European Commission', () => {
+    expect(actorsOf('White House tells agencies to buy only tested AI models', words)).toEqual([
+      'white-house',
+    ]);
+    expect(actorsOf('House Oversight chair questions Microsoft over engineers', words)).toEqual(['house']);
+    expect(actorsOf('Federal Trade Commission seeks OpenAI chatbot records', words)).toEqual(['ftc']);
+    expect(actorsOf('Commission opens Digital Services Act case against X over Grok', words)).toEqual([
+      'european-union',
+    ]);
+    // "The Trump administration" is whichever agency acted: it names no one.
+    expect(actorsOf('Trump administration defends Anthropic order before judge', words)).toEqual(['court']);
+  });
+
   it('a broken word-list file is one line naming the file, the path and the problem', () => {
     expect(() =>
       parseStoryWords('stop: a\nbackground: {documents: -1}\nkinds: {}\nmodel: {}', 'x.yaml'),
@@ -99,6 +118,33 @@ describe('story assignment', () => {
       'The Federal Trade Commission asked Meta for records on how its assistant shows ads to users under 18.',
     );
     expect(index.assign(ftc)).toBeNull();
+  });
+
+  it('an agency’s inquiry and senators’ letter on one subject the same day stay two stories', () => {
+    const index = indexOf([
+      features('FTC opens inquiry into Microsoft bundling of Copilot with Office', '2026-07-14T10:00:00Z'),
+    ]);
+    const letter = features(
+      'Senators press Microsoft over bundling of Copilot with Office',
+      '2026-07-14T13:00:00Z',
+    );
+    expect(index.assign(letter)).toBeNull();
+    const wire = features(
+      'FTC inquiry targets Microsoft bundling of Copilot with Office',
+      '2026-07-14T12:00:00Z',
+    );
+    expect(index.assign(wire)?.storyId).toBe(1);
+  });
+
+  it('coverage that names no one stands for its story’s actor', () => {
+    const index = indexOf([
+      features('FTC opens inquiry into Microsoft bundling of Copilot with Office', '2026-07-14T10:00:00Z'),
+      features('Microsoft confirms Copilot probe, says it will cooperate', '2026-07-14T11:00:00Z'),
+    ]);
+    // Closest to the second item, which names no one; the story's actor is the FTC.
+    expect(
+      index.assign(features('Senators press Microsoft on Copilot probe', '2026-07-14T13:00:00Z')),
+    ).toBeNull();
   });
 
   it('a story about another lab is never joined, however close the wording', () => {
