@@ -296,8 +296,14 @@ export function pairProbability(x: Record<PairFeature, number>, model: StoryMode
  * The stories items may join, indexed by their members' terms and documents. Holds the stories of
  * the window and is updated as items start or join stories.
  */
+/** A story as the index keeps it: also every actor and kind of event its members name. */
+interface HeldStory extends IndexedStory {
+  actors: string[];
+  kinds: string[];
+}
+
 export class StoryIndex {
-  private readonly stories = new Map<number, IndexedStory>();
+  private readonly stories = new Map<number, HeldStory>();
   /** Term → the stories with a member using it, in the order they got it (latest last). */
   private readonly postings = new Map<string, number[]>();
   /** Lab or program → the stories about it, in the order they got it (latest last). */
@@ -320,6 +326,8 @@ export class StoryIndex {
       labs: [...story.labs],
       programs: [...story.programs],
       members: [],
+      actors: [],
+      kinds: [],
     });
     for (const m of story.members) this.addMember(story.id, m);
   }
@@ -331,6 +339,8 @@ export class StoryIndex {
     story.members.push(member);
     for (const l of member.labs) if (!story.labs.includes(l)) story.labs.push(l);
     for (const p of member.programs) if (!story.programs.includes(p)) story.programs.push(p);
+    for (const a of member.actors ?? []) if (!story.actors.includes(a)) story.actors.push(a);
+    for (const k of member.kinds) if (!story.kinds.includes(k)) story.kinds.push(k);
     for (const e of [...story.labs, ...story.programs]) {
       const list = this.byEntity.get(e);
       if (!list) this.byEntity.set(e, [id]);
@@ -391,8 +401,6 @@ export class StoryIndex {
       // The story's probability is its closest member's: coverage of one event is alike pairwise,
       // not each piece like all the others.
       let p = -1;
-      const actors = [...new Set(story.members.flatMap((m) => m.actors ?? []))];
-      const kinds = [...new Set(story.members.flatMap((m) => m.kinds))];
       for (const m of story.members.slice(-o.maxMembers)) {
         const gap = Math.abs(derived(m).ms - at);
         if (
@@ -404,7 +412,7 @@ export class StoryIndex {
           break;
         }
         if (gap > windowMs) continue;
-        const x = pairFeatures(item, m, this.rarity, actors, kinds);
+        const x = pairFeatures(item, m, this.rarity, story.actors, story.kinds);
         p = Math.max(p, x ? pairProbability(x, this.model) : 0);
         if (p >= SURE) break;
       }
