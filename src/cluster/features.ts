@@ -43,7 +43,10 @@ export function termsOf(text: string, words: StoryWords): string[] {
     const t = tokens[i] as string;
     const next = tokens[i + 1];
     const numeric = /^\d+$/.test(t);
-    if (!numeric && next && /^\d{1,2}$/.test(next) && t.length >= 2) out.push(`${t}${next}`);
+    // …unless the number counts something: "the order's 30-day clock" names no version.
+    const unit = tokens[i + 2];
+    if (!numeric && next && /^\d{1,2}$/.test(next) && t.length >= 2 && !(unit && words.units.has(unit)))
+      out.push(`${t}${next}`);
     if (numeric) {
       if (t.length >= 3 && !YEAR.test(t)) out.push(t);
       continue;
@@ -65,13 +68,13 @@ export function identifiersOf(text: string, words: StoryWords): string[] {
   const tokens = rawTokens(text);
   const found = new Set<string>();
   for (let i = 0; i < tokens.length; i++) {
-    for (const { kind, prefix } of words.identifiers) {
+    for (const { kind, prefix, minDigits } of words.identifiers) {
       const end = i + prefix.length;
       if (end >= tokens.length) continue;
       let same = true;
       for (let k = 0; k < prefix.length && same; k++) same = tokens[i + k] === prefix[k];
       const num = tokens[end] as string;
-      if (!same || !/^\d{1,6}$/.test(num)) continue;
+      if (!same || !/^\d{1,6}$/.test(num) || num.length < minDigits) continue;
       // A bill's chamber letters are part of its name (SB 12 is not AB 12); an order is its number.
       found.add(kind === 'bill' ? `${kind}:${prefix.join('')}${num}` : `${kind}:${num}`);
       break;

@@ -13,6 +13,7 @@ const words = z
 export const storyWordsSchema = z
   .object({
     stop: words,
+    units: words.default(''),
     background: z
       .object({
         documents: z.number().int().positive(),
@@ -42,6 +43,8 @@ export const storyWordsSchema = z
           .object({
             kind: z.string().regex(/^[a-z-]+$/),
             prefixes: z.array(z.string().min(1)).min(1),
+            /** The fewest digits its numbers have (executive orders have five: "order's 30-day" is none). */
+            minDigits: z.number().int().min(1).max(6).default(1),
           })
           .strict(),
       )
@@ -66,6 +69,8 @@ export type StoryWordsFile = z.infer<typeof storyWordsSchema>;
 export interface StoryWords {
   /** Raw tokens and stems never compared. */
   stop: ReadonlySet<string>;
+  /** Words that make the number before them a quantity ("30-day", "72 hours"), not a version. */
+  units: ReadonlySet<string>;
   /** Background document frequency by stem, out of `backgroundDocuments`. */
   background: ReadonlyMap<string, number>;
   backgroundDocuments: number;
@@ -79,7 +84,7 @@ export interface StoryWords {
    */
   actors: ReadonlyMap<string, readonly { actor: string; words: readonly string[] }[]>;
   /** Token sequences that, followed by a number, name a document of that kind; longest first. */
-  identifiers: readonly { kind: string; prefix: readonly string[] }[];
+  identifiers: readonly { kind: string; prefix: readonly string[]; minDigits: number }[];
   model: StoryModel;
 }
 
@@ -109,7 +114,7 @@ export function compileStoryWords(file: StoryWordsFile): StoryWords {
         concepts.set(k, [...new Set([...(concepts.get(k) ?? []), concept])]);
       }
   const identifiers = file.identifiers
-    .flatMap((g) => g.prefixes.map((p) => ({ kind: g.kind, prefix: rawTokens(p) })))
+    .flatMap((g) => g.prefixes.map((p) => ({ kind: g.kind, prefix: rawTokens(p), minDigits: g.minDigits })))
     .filter((x) => x.prefix.length > 0)
     .sort((a, b) => b.prefix.length - a.prefix.length);
   const actors = new Map<string, { actor: string; words: string[] }[]>();
@@ -123,6 +128,7 @@ export function compileStoryWords(file: StoryWordsFile): StoryWords {
   for (const list of actors.values()) list.sort((a, b) => b.words.length - a.words.length);
   return {
     stop,
+    units: new Set(rawTokens(file.units)),
     background,
     backgroundDocuments: n,
     kinds,

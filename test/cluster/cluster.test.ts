@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CLUSTER_OPTIONS, StoryIndex, sameDocument } from '../../src/cluster/cluster.js';
+import {
+  DEFAULT_CLUSTER_OPTIONS,
+  pairFeatures,
+  StoryIndex,
+  sameDocument,
+} from '../../src/cluster/cluster.js';
 import { scoreClusters } from '../../src/cluster/evaluate.js';
 import {
   actorsOf,
@@ -71,6 +76,27 @@ describe('words', () => {
       identifiersOf('EO 14409 explained', words),
     );
     expect(identifiersOf('H.R. 4522 clears committee', words)).toEqual(['bill:hr4522']);
+    // A count after "order" is not an order's number.
+    expect(identifiersOf("OpenAI first to use Trump order's 30-day review", words)).toEqual([]);
+  });
+
+  it('a number that counts something is not a version: "30-day" is not "order 30"', () => {
+    expect(termsOf("OpenAI first to use Trump order's 30-day review", words)).not.toContain('order30');
+    expect(termsOf('Lutnick gives Meta 10 days to answer', words)).not.toContain('meta10');
+    expect(termsOf('xAI delays Grok 5 launch', words)).toContain('grok5');
+  });
+
+  it('two reports of one submission that both mention the 30-day clock are not told apart by it', () => {
+    const a = features(
+      "OpenAI Hands Next Model to Government Testers, First Under Trump's 30-Day Review",
+      '2026-08-06T13:00:00Z',
+    );
+    const b = features("OpenAI first to use Trump order's 30-day AI review window", '2026-08-06T15:00:00Z');
+    const rarity = new Rarity(words, rosterNameTerms(matcher.roster, words));
+    const x = pairFeatures(b, a, rarity);
+    // Read as "order 30" and "Trump 30", they were different documents and different versions.
+    expect(x).not.toBeNull();
+    expect(x?.otherVersion).toBe(0);
   });
 
   it('names who acts: the White House is not the House, the FTC not the European Commission', () => {
