@@ -28,6 +28,8 @@ const FLOORS = [
   { file: 'stories-holdout-3.jsonl', mode: 'realistic', precision: 0.87, recall: 0.77 },
   { file: 'stories-holdout-4.jsonl', mode: 'busy', precision: 0.83, recall: 0.81 },
   { file: 'stories-holdout-4.jsonl', mode: 'realistic', precision: 0.9, recall: 0.78 },
+  { file: 'stories-holdout-5.jsonl', mode: 'busy', precision: 0.82, recall: 0.77 },
+  { file: 'stories-holdout-5.jsonl', mode: 'realistic', precision: 0.86, recall: 0.75 },
 ] as const;
 
 describe('story clustering on the labelled corpora', () => {
