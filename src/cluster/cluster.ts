@@ -240,8 +240,8 @@ export function pairFeatures(
   const title = cosine(a.title, a.titleNorm, b.title, b.titleNorm, rarity);
   const hours = Math.abs(a.ms - b.ms) / HOUR;
   const ia = item.actors ?? [];
-  // A member that names no actor stands for its story's: coverage that says only "senators press
-  // xAI" does not carry an EU story's item over to a Senate letter.
+  // A member that names no actor or kind of event stands for its story's: an actor-less line in the
+  // EU's Grok story ("X faces Grok deepfake case") does not let a Senate letter about Grok in.
   const ma = member.actors?.length ? member.actors : storyActors;
   const mk = member.kinds.length ? member.kinds : storyKinds;
   const bothKinds = item.kinds.length > 0 && mk.length > 0;
