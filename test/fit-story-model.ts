@@ -1,7 +1,7 @@
 /**
  * Fits the story model (seeds/stories.yaml `model`) on a labelled story corpus, and shows how it
  * does on a corpus it was not fitted on. Run after the build:
- *   node dist/test/fit-story-model.js [--fit a.jsonl] [--check b.jsonl]
+ *   node dist/test/fit-story-model.js [--fit a.jsonl[,b.jsonl…]] [--check c.jsonl[,…]]
  * Without arguments it fits on test/fixtures/stories.jsonl, and also fits on each half of that
  * corpus (ids a-… and b-…, written separately) and scores the other half, so the figures say how
  * well the weights carry over to stories they never saw.
@@ -162,7 +162,9 @@ const arg = (name: string) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
-const read = (f: string) => parseStoryItems(readFileSync(f, 'utf8'), path.basename(f));
+/** One file, or several joined by commas (sets of different weeks fit as one). */
+const read = (files: string) =>
+  files.split(',').flatMap((f) => parseStoryItems(readFileSync(f, 'utf8'), path.basename(f)));
 const fitOn = read(arg('--fit') ?? defaultCorpus);
 const checks: [string, StoryItem[], StoryItem[]][] = arg('--check')
   ? [[`fit ${arg('--fit') ?? 'corpus'} → check ${arg('--check')}`, fitOn, read(arg('--check') as string)]]

@@ -257,7 +257,12 @@ export function pairFeatures(
     sameLabs: sameSet(item.labs, member.labs) ? 1 : 0,
     newLab: member.labs.length > 0 && item.labs.some((l) => !member.labs.includes(l)) ? 1 : 0,
     samePrograms: overlaps(item.programs, member.programs) ? 1 : 0,
-    otherActor: ia.length && ma.length && !overlaps(ia, ma) ? 1 : 0,
+    otherActor:
+      ia.length &&
+      ma.length &&
+      !ia.some((x) => ma.some((y) => x === y || rarity.words.compatibleActors.get(x)?.has(y)))
+        ? 1
+        : 0,
     days: Math.max(0, hours - 24) / 24,
     sameDocument,
     sameVersion: overlaps(a.versions, b.versions) ? 1 : 0,

@@ -86,22 +86,95 @@ export function identifiersOf(text: string, words: StoryWords): string[] {
 /** Wordings that name no one in particular (seeds/stories.yaml `actors.any`). */
 const ANY_ACTOR = 'any';
 
-/** The actors a text names (seeds/stories.yaml `actors`), longest wording first. */
+/** The chambers of Congress, as actors. */
+const CHAMBERS: ReadonlySet<string> = new Set(['senate', 'house']);
+
+/**
+ * The actors a text names (seeds/stories.yaml `actors`), longest wording first. Who acts is the
+ * headline's subject, so:
+ * - names after a context word, once an actor has been named, are context ("Senators press Musk on
+ *   Grok as FTC steps in" is the senators' event);
+ * - a chamber named in the first three words leads the headline, and what follows is whom it acts
+ *   on ("Senate Commerce advances…", "House panel grills Pentagon…").
+ */
 export function actorsOf(text: string, words: StoryWords): string[] {
   const tokens = rawTokens(text);
-  const found = new Set<string>();
+  const found: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
-    for (const { actor, words: w } of words.actors.get(tokens[i] as string) ?? []) {
+    const token = tokens[i] as string;
+    if (found.length && words.actorContext.has(token)) break;
+    for (const { actor, words: w } of words.actors.get(token) ?? []) {
       if (i + w.length > tokens.length) continue;
       let k = 0;
       while (k < w.length && tokens[i + k] === w[k]) k++;
       if (k < w.length) continue;
-      if (actor !== ANY_ACTOR) found.add(actor);
+      if (actor !== ANY_ACTOR) {
+        if (found.length === 0 && i <= 2 && CHAMBERS.has(actor)) return [actor];
+        if (!found.includes(actor)) found.push(actor);
+      }
       i += w.length - 1;
       break;
     }
   }
-  return [...found].sort();
+  return found.sort();
+}
+
+/**
+ * The chamber (or both, when the headline does not say) of members of Congress who lead a headline
+ * by name: "Warren, Banks Demand Answers from OpenAI", "Sen. Markey presses Altman…", "Klobuchar,
+ * Colleagues Press xAI…", "Moolenaar Demands Briefing…". Null when the headline is not so led: the
+ * names must be capitalised words that are neither acronyms (GAO, FTC) nor actors' wordings
+ * (Trump, Lutnick) nor common words (Regulators), followed by one of seeds/stories.yaml
+ * `lawmakers.verbs`; a title alone will do ("Senators press…", "Lawmakers want…"). `named(end)`
+ * says whether a tracked lab or program is named before `end` (then the subject is a company:
+ * "Meta, Google Urge…").
+ */
+export function lawmakerSubject(
+  title: string,
+  words: StoryWords,
+  named: (end: number) => boolean = () => false,
+): string[] | null {
+  const { titles, verbs } = words.lawmakers;
+  if (verbs.size === 0) return null;
+  const parts = [...title.matchAll(/[^\s,;:]+/gu)].map((m) => ({ text: m[0], at: m.index ?? 0 }));
+  const lower = parts.map((p) => rawTokens(p.text).join(' '));
+  let k = 0;
+  let chamber: string | null = null;
+  for (const t of titles) {
+    if (t.words.every((w, j) => lower[j] === w)) {
+      chamber = t.chamber ?? null;
+      k = t.words.length;
+      break;
+    }
+  }
+  // A capitalised common word ("Regulators want to know…") is not a name; only a word that is its
+  // stem or its stem's plural is looked up ("Warner" is not "warn").
+  const common = (w: string): boolean => {
+    if (words.stop.has(w)) return true;
+    const st = stem(w);
+    if (w !== st && w !== `${st}s`) return false;
+    return words.stop.has(st) || words.kinds.has(st) || words.concepts.has(st) || words.background.has(st);
+  };
+  const titled = k > 0;
+  let names = 0;
+  for (; k < parts.length && names <= 6; k++) {
+    const word = parts[k]?.text as string;
+    const low = lower[k] as string;
+    if ((names > 0 || titled) && verbs.has(low)) {
+      if (named((parts[k] as { at: number }).at)) return null;
+      return chamber ? [chamber] : ['house', 'senate'];
+    }
+    if (low === 'and' || word === '&') continue;
+    if (low === 'colleagues' && names > 0) {
+      names++;
+      continue;
+    }
+    const acronym = word.length > 1 && word === word.toUpperCase();
+    if (!/^\p{Lu}/u.test(word) || acronym || words.actors.has(low) || low.split(' ').some(common))
+      return null;
+    names++;
+  }
+  return null;
 }
 
 export function kindsOf(terms: readonly string[]): string[] {
@@ -147,7 +220,11 @@ export function itemFeatures(
   const opening = first ? item.summary.slice(first.start, first.end) : '';
   let kinds = kindsOf(title);
   if (kinds.length === 0 && opening) kinds = kindsOf(termsOf(opening, words));
-  let actors = actorsOf(item.title, words);
+  const inTitle = (end: number) =>
+    match.evidence.some(
+      (e) => e.field === 'title' && e.start < end && [...match.labs, ...match.programs].includes(e.entity),
+    );
+  let actors = lawmakerSubject(item.title, words, inTitle) ?? actorsOf(item.title, words);
   if (actors.length === 0 && opening) actors = actorsOf(opening, words);
   return {
     terms,

@@ -3,7 +3,14 @@
  * stored before features were kept (from its headline alone), and the tracked labs' own names.
  */
 import type { Roster } from '../roster/schema.js';
-import { actorsOf, identifiersOf, kindsOf, type StoryFeatures, termsOf } from './features.js';
+import {
+  actorsOf,
+  identifiersOf,
+  kindsOf,
+  lawmakerSubject,
+  type StoryFeatures,
+  termsOf,
+} from './features.js';
 import type { StoryWords } from './story-words.js';
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
@@ -38,7 +45,7 @@ export function titleFeatures(
     kinds: kindsOf(terms),
     labs,
     programs,
-    actors: actorsOf(title, words),
+    actors: lawmakerSubject(title, words) ?? actorsOf(title, words),
     at,
   };
 }

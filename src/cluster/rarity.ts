@@ -15,7 +15,7 @@ export class Rarity {
   private readonly ignored: ReadonlySet<string>;
 
   constructor(
-    private readonly words: StoryWords,
+    readonly words: StoryWords,
     names: { ignore?: Iterable<string>; frequent?: Iterable<string> } = {},
   ) {
     this.background = new Map(words.background);

@@ -33,6 +33,23 @@ export const storyWordsSchema = z
         z.array(z.string().min(1)).min(1),
       )
       .default({}),
+    lawmakers: z
+      .object({
+        /** Titles before a member's name, by the chamber they sit in ("Sen." Senate, "Rep." House). */
+        titles: z
+          .object({
+            senate: z.array(z.string().min(1)).default([]),
+            house: z.array(z.string().min(1)).default([]),
+            either: z.array(z.string().min(1)).default([]),
+          })
+          .strict(),
+        /** What members do in a headline they lead: "Warren, Banks demand…", "Moolenaar presses…". */
+        verbs: words,
+      })
+      .strict()
+      .optional(),
+    actorContext: words.default(''),
+    compatibleActors: z.array(z.tuple([z.string().min(1), z.string().min(1)])).default([]),
     kinds: z.record(
       z.string().regex(/^[a-z-]+$/, 'a kind is lower-case letters and dashes'),
       z.array(z.string().min(1)).min(1),
@@ -62,7 +79,24 @@ export const storyWordsSchema = z
       })
       .strict(),
   })
-  .strict();
+  .strict()
+  .superRefine((file, ctx) => {
+    const actor = (a: string, at: (string | number)[]) => {
+      if (!(a in file.actors))
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: at,
+          message: `"${a}" is not an actor listed under actors`,
+        });
+    };
+    file.compatibleActors.forEach((pair, i) => {
+      pair.forEach((a, k) => {
+        actor(a, ['compatibleActors', i, k]);
+      });
+    });
+    if (file.lawmakers)
+      for (const chamber of ['senate', 'house']) actor(chamber, ['lawmakers', 'titles', chamber]);
+  });
 
 export type StoryWordsFile = z.infer<typeof storyWordsSchema>;
 
@@ -83,6 +117,15 @@ export interface StoryWords {
    * not "testers") by their first word, longest first.
    */
   actors: ReadonlyMap<string, readonly { actor: string; words: readonly string[] }[]>;
+  /** Members of Congress leading a headline: their titles (as tokens, by chamber) and verbs. */
+  lawmakers: {
+    titles: readonly { words: readonly string[]; chamber: 'senate' | 'house' | null }[];
+    verbs: ReadonlySet<string>;
+  };
+  /** Words after which a headline gives context ("… as FTC steps in"): actors there are not the story's. */
+  actorContext: ReadonlySet<string>;
+  /** Actors that one event's coverage names interchangeably (a court and the Justice Department). */
+  compatibleActors: ReadonlyMap<string, ReadonlySet<string>>;
   /** Token sequences that, followed by a number, name a document of that kind; longest first. */
   identifiers: readonly { kind: string; prefix: readonly string[]; minDigits: number }[];
   model: StoryModel;
@@ -126,6 +169,24 @@ export function compileStoryWords(file: StoryWordsFile): StoryWords {
       actors.set(first, [...(actors.get(first) ?? []), { actor, words: w }]);
     }
   for (const list of actors.values()) list.sort((a, b) => b.words.length - a.words.length);
+  const compatibleActors = new Map<string, Set<string>>();
+  for (const [a, b] of file.compatibleActors)
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ] as const)
+      compatibleActors.set(x, new Set([...(compatibleActors.get(x) ?? []), y]));
+  const titles = file.lawmakers
+    ? (['senate', 'house', 'either'] as const)
+        .flatMap(
+          (c) =>
+            file.lawmakers?.titles[c].map((t) => ({
+              words: rawTokens(t),
+              chamber: c === 'either' ? null : c,
+            })) ?? [],
+        )
+        .sort((a, b) => b.words.length - a.words.length)
+    : [];
   return {
     stop,
     units: new Set(rawTokens(file.units)),
@@ -135,6 +196,9 @@ export function compileStoryWords(file: StoryWordsFile): StoryWords {
     concepts,
     actors,
     identifiers,
+    lawmakers: { titles, verbs: new Set(rawTokens(file.lawmakers?.verbs ?? '')) },
+    actorContext: new Set(rawTokens(file.actorContext)),
+    compatibleActors,
     model: file.model,
   };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CLUSTER_OPTIONS,
@@ -10,10 +11,15 @@ import {
   actorsOf,
   identifiersOf,
   itemFeatures,
+  lawmakerSubject,
   type StoryFeatures,
   termsOf,
 } from '../../src/cluster/features.js';
-import { loadStoryWords, parseStoryWords } from '../../src/cluster/load-story-words.js';
+import {
+  defaultStoryWordsPath,
+  loadStoryWords,
+  parseStoryWords,
+} from '../../src/cluster/load-story-words.js';
 import { rosterNameTerms } from '../../src/cluster/members.js';
 import { Rarity } from '../../src/cluster/rarity.js';
 import { stem } from '../../src/cluster/words.js';
@@ -112,10 +118,49 @@ describe('words', () => {
     expect(actorsOf('Trump administration defends Anthropic order before judge', words)).toEqual(['court']);
   });
 
+  it('members of Congress who lead a headline by name are the actor, not the agency they write to', () => {
+    expect(lawmakerSubject('Ortega, Lindqvist Press Commerce on Who Tests Gemini First', words)).toEqual([
+      'house',
+      'senate',
+    ]);
+    expect(lawmakerSubject('Sen. Abernathy presses Altman over ChatGPT data retention', words)).toEqual([
+      'senate',
+    ]);
+    expect(lawmakerSubject('Rep. Okafor, Colleagues Demand Briefing on Grok Contract', words)).toEqual([
+      'house',
+    ]);
+    expect(lawmakerSubject('Tanaka Demands Answers From xAI on Grok Age Checks', words)).toEqual([
+      'house',
+      'senate',
+    ]);
+    // Agencies, the President, capitalised common words and companies are not members of Congress.
+    expect(lawmakerSubject('GAO Warns Commerce Lacks Evaluators', words)).toBeNull();
+    expect(lawmakerSubject('Trump Demands Answers on AI Chips', words)).toBeNull();
+    expect(lawmakerSubject('Regulators want to know how Copilot uses customer data', words)).toBeNull();
+    expect(lawmakerSubject('Commerce Names New CAISI Director', words)).toBeNull();
+    const title = 'Meta, Google Urge Congress to Keep Reviews Voluntary';
+    const item = features(title, '2026-07-02T10:00:00Z');
+    // Capitalised names before the verb, but the tracked labs among them make them companies.
+    expect(lawmakerSubject(title, words)).toEqual(['house', 'senate']);
+    expect(item.actors).toEqual([]);
+  });
+
+  it('a headline’s context clause and the object of a chamber’s action name no actor', () => {
+    expect(actorsOf('FTC opens Grok companion probe as senators pile on', words)).toEqual(['ftc']);
+    expect(actorsOf('Irish regulator fines Meta amid EU push on AI training', words)).toEqual(['ireland']);
+    expect(actorsOf('House panel grills Pentagon over Anthropic label', words)).toEqual(['house']);
+    // Without an actor before it, what follows "after" is still read.
+    expect(actorsOf('Meta relents after White House pressure on testing', words)).toEqual(['white-house']);
+  });
+
   it('a broken word-list file is one line naming the file, the path and the problem', () => {
     expect(() =>
       parseStoryWords('stop: a\nbackground: {documents: -1}\nkinds: {}\nmodel: {}', 'x.yaml'),
     ).toThrow(/^x\.yaml: at background\.documents: /);
+    const bundled = readFileSync(defaultStoryWordsPath(), 'utf8');
+    expect(() =>
+      parseStoryWords(bundled.replace('  - [court, justice]', '  - [court, justise]'), 'y.yaml'),
+    ).toThrow(/^y\.yaml: at compatibleActors\[0\]\[1\]: "justise" is not an actor/);
   });
 });
 
@@ -160,6 +205,44 @@ describe('story assignment', () => {
       '2026-07-14T12:00:00Z',
     );
     expect(index.assign(wire)?.storyId).toBe(1);
+  });
+
+  it('a letter from named senators to an agency does not join the agency’s own story', () => {
+    const index = indexOf([
+      features(
+        'Commerce eases export curbs on Anthropic Fable 5 for allied countries',
+        '2026-08-04T09:00:00Z',
+      ),
+    ]);
+    const letter = features(
+      "Whitcombe, Alvarado Press Lutnick on Which Allies Get Anthropic's Fable 5",
+      '2026-08-04T15:00:00Z',
+    );
+    // Read as Commerce acting (Lutnick), the letter shared the story's actor and joined it on the
+    // subject's words alone. (Worded closer still, it can join: actors are one feature among several.)
+    expect(letter.actors).toEqual(['house', 'senate']);
+    expect(index.assign(letter)).toBeNull();
+    const wire = features(
+      'Commerce relaxes curbs on Anthropic Fable 5 for allied countries',
+      '2026-08-04T11:00:00Z',
+    );
+    expect(index.assign(wire)?.storyId).toBe(1);
+  });
+
+  it('the Justice Department and the court name one case', () => {
+    const rarity = new Rarity(words, rosterNameTerms(matcher.roster, words));
+    const doj = features(
+      'Justice Department asks judge to bar Google Gemini default deals',
+      '2026-08-11T10:00:00Z',
+    );
+    const court = features('Judge weighs bar on Google Gemini default deals', '2026-08-11T16:00:00Z');
+    expect(doj.actors).toEqual(['court', 'justice']);
+    const brief = features(
+      'Justice Department files brief on Google Gemini default deals',
+      '2026-08-11T12:00:00Z',
+    );
+    expect(brief.actors).toEqual(['justice']);
+    expect(pairFeatures(brief, court, rarity)?.otherActor).toBe(0);
   });
 
   it('coverage that names no one stands for its story’s actor', () => {
