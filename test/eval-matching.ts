@@ -6,7 +6,10 @@
  * Without arguments it reads test/fixtures/labeled-items.jsonl (the original set) and
  * test/fixtures/labeled-items-new.jsonl (items added with issue 9, each marked `written`:
  * `before-change` = labelled before the matcher was changed, `after-change` = labelled after it
- * was finished and never tuned on). It reports the whole set, then each group separately.
+ * was finished and never tuned on) and test/fixtures/labeled-items-world.jsonl (`world`: state and
+ * foreign governments, courts and look-alikes, written by a helper who never saw the vocabulary and
+ * scored once after the vocabulary learnt those governments). It reports the whole set, then each
+ * group separately.
  * Exits 1 when alert precision or recall on the whole set is below 0.9.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -24,7 +27,7 @@ const args = process.argv.slice(2);
 const files =
   args.length > 0
     ? args
-    : ['labeled-items.jsonl', 'labeled-items-new.jsonl']
+    : ['labeled-items.jsonl', 'labeled-items-new.jsonl', 'labeled-items-world.jsonl']
         .map((f) => path.join(fixturesDir ?? 'test/fixtures', f))
         .filter((f) => existsSync(f));
 

@@ -50,6 +50,20 @@ describe('labelled fixture set', () => {
   });
 });
 
+describe('state and foreign governments (labeled-items-world.jsonl)', () => {
+  it('alerts on their actions on a lab’s AI and stays quiet on look-alikes', () => {
+    const world = parseLabeledItems(
+      readFileSync(new URL('../fixtures/labeled-items-world.jsonl', import.meta.url), 'utf8'),
+    );
+    expect(world.length).toBeGreaterThanOrEqual(80);
+    const report = evaluate(world, compileMatcher(roster));
+    // Measured when added: precision 0.917, recall 0.978 (0.905 and 0.844 before the vocabulary
+    // learnt attorneys general, governors, regulators by name and government lawsuits).
+    expect(report.precision, formatReport(report)).toBeGreaterThanOrEqual(0.9);
+    expect(report.recall, formatReport(report)).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
 describe('evaluate', () => {
   const item = (id: string, alert: boolean, labs: string[] = []): LabeledItem => ({
     id,

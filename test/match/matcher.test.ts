@@ -20,6 +20,37 @@ function expectSpansExact(title: string, summary: string, r: MatchResult): void 
   }
 }
 
+describe('state and foreign governments acting on a lab’s AI alert', () => {
+  // Written for the vocabulary's state attorneys general, governors, regulators named by their own
+  // names, government lawsuits and export curbs; each missed an alert before.
+  const alerts: [string, string][] = [
+    ['a state sues', 'Oregon sues Meta, saying its AI companions misled teenagers'],
+    ['an attorney general by title', 'Ohio AG opens inquiry into xAI over Grok image edits'],
+    ['attorneys general together', 'Thirty state AGs press OpenAI on ChatGPT safeguards for minors'],
+    ['a regulator by its own name', 'eSafety orders xAI to explain Grok age checks within 14 days'],
+    ['a ministry by its acronym', 'MeitY issues notice to Google over Gemini election answers'],
+    ['the EU AI Office', 'AI Office asks OpenAI for its GPT-6 risk assessment'],
+    ['export curbs', 'US weighs export curbs on open models such as Meta’s Llama'],
+    ['a government taking a lab to court', 'Vermont takes OpenAI to court over chatbot marketing'],
+    ['the Energy Department', 'Energy Department to test Anthropic models for weapons knowledge'],
+  ];
+  it.each(alerts)('%s', (_label, title) => {
+    const r = run(title);
+    expect(r.alert, r.reason).toBe(true);
+  });
+
+  const quiet: [string, string][] = [
+    ['authors suing in a state', 'Authors sue Meta in California over books used to train Llama'],
+    ['a company named AG', 'Microsoft and Siemens AG partner on AI for factory maintenance'],
+    ['a rival suing', 'Musk sues OpenAI in Texas court over its restructuring'],
+    ['a country in passing', 'OpenAI opens an office in Seoul as ChatGPT use grows'],
+  ];
+  it.each(quiet)('%s stays quiet', (_label, title) => {
+    const r = run(title);
+    expect(r.alert, r.reason).toBe(false);
+  });
+});
+
 describe('hard negatives never alert', () => {
   const cases: [string, string, string][] = [
     ['meta-analysis', 'A meta-analysis of 40 trials questions federal nutrition advice', ''],
