@@ -25,7 +25,9 @@
  *    Vetoes: different documents of one kind (SB 512 and AB 77), the same name with another number
  *    (Grok 4 and Grok 5), labs that disagree entirely. One document under two headlines (one
  *    headline's words within the other's) is the same story up to `documentWindowHours` apart: an
- *    order on the White House site, then in the Federal Register days later.
+ *    order on the White House site, then in the Federal Register days later. So, inside the window,
+ *    are two items an aggregator grouped: one's headline among the other's related coverage (Google
+ *    News lists it in the description), or both listing one headline.
  * 4. A story's probability is its closest member's. The item joins the most probable story when
  *    that clears `join`, or `settledJoin` for a story whose alert has already gone out (a posted
  *    alert absorbs a later item only on strong evidence); an exact tie goes to the older story,
@@ -291,6 +293,17 @@ const MIN_DOCUMENT_WORDS = 5;
 const LATE_DOCUMENT_WORDS = 8;
 const DOCUMENT_CONTAINMENT = 0.85;
 
+/**
+ * An aggregator grouped the two as one story: one's headline is among the other's related coverage,
+ * or both list the same related headline (Google News's "full coverage" of an event).
+ */
+export function groupedByAggregator(a: StoryFeatures, b: StoryFeatures): boolean {
+  if (a.headline && b.related?.includes(a.headline)) return true;
+  if (b.headline && a.related?.includes(b.headline)) return true;
+  const br = b.related;
+  return !!br && !!a.related?.some((r) => br.includes(r));
+}
+
 export function pairProbability(x: Record<PairFeature, number>, model: StoryModel): number {
   let z = model.bias;
   for (const f of PAIR_FEATURES) z += model.weights[f] * x[f];
@@ -410,7 +423,7 @@ export class StoryIndex {
         const gap = Math.abs(derived(m).ms - at);
         if (
           gap <= windowMs
-            ? sameDocument(item, m)
+            ? sameDocument(item, m) || groupedByAggregator(item, m)
             : gap <= documentMs && sameDocument(item, m, LATE_DOCUMENT_WORDS)
         ) {
           p = 1;

@@ -5,6 +5,7 @@
  */
 import type { MatchResult } from '../match/types.js';
 import { splitSentences } from '../text/sentences.js';
+import { normaliseTitle } from '../text/title.js';
 import type { StoryWords } from './story-words.js';
 import { rawTokens, stem } from './words.js';
 
@@ -26,6 +27,13 @@ export interface StoryFeatures {
   actors?: string[];
   /** When the news happened, ISO. */
   at: string;
+  /** The headline, normalised (src/text/title.ts): how an aggregator's list of related coverage names it. */
+  headline?: string;
+  /**
+   * Headlines (normalised) that an aggregator lists as other coverage of the item's story (Google
+   * News's related coverage); absent when it lists none.
+   */
+  related?: string[];
 }
 
 const YEAR = /^(19[89]\d|20[0-3]\d)$/;
@@ -205,7 +213,7 @@ export function leadOf(summary: string): string {
 }
 
 export function itemFeatures(
-  item: { title: string; summary: string; at: string },
+  item: { title: string; summary: string; at: string; related?: readonly string[] },
   match: MatchResult,
   words: StoryWords,
 ): StoryFeatures {
@@ -235,5 +243,9 @@ export function itemFeatures(
     programs: focus(match, match.programs, item.summary),
     actors,
     at: item.at,
+    headline: normaliseTitle(item.title),
+    ...(item.related?.length
+      ? { related: [...new Set(item.related.map(normaliseTitle))].filter(Boolean) }
+      : {}),
   };
 }

@@ -3,6 +3,7 @@
  * stored before features were kept (from its headline alone), and the tracked labs' own names.
  */
 import type { Roster } from '../roster/schema.js';
+import { normaliseTitle } from '../text/title.js';
 import {
   actorsOf,
   identifiersOf,
@@ -26,6 +27,8 @@ export function readFeatures(v: unknown): StoryFeatures | null {
     return null;
   // Features stored before actors were kept have none; anything else there is not ours.
   if (f.actors !== undefined && !isStrings(f.actors)) return null;
+  if (f.headline !== undefined && typeof f.headline !== 'string') return null;
+  if (f.related !== undefined && !isStrings(f.related)) return null;
   return f as unknown as StoryFeatures;
 }
 
@@ -47,6 +50,7 @@ export function titleFeatures(
     programs,
     actors: lawmakerSubject(title, words) ?? actorsOf(title, words),
     at,
+    headline: normaliseTitle(title),
   };
 }
 

@@ -139,6 +139,37 @@ export function aggregatorLeadHtml(html: string): string {
     .replace(/<font\b[^>]*>[\s\S]*?<\/font\s*>/gi, ' ');
 }
 
+/** The most related headlines kept per item. */
+const MAX_RELATED = 12;
+
+/**
+ * The headlines an aggregator lists as other coverage of the item's story: the link text of each
+ * entry of its description's lists (Google News: `<ol><li><a>headline</a> <font>outlet</font>`),
+ * without the item's own headline. Never shown; they tell clustering that those headlines are one
+ * story, as the aggregator grouped them. `toText` turns an HTML fragment into plain text.
+ */
+export function relatedHeadlines(
+  html: string,
+  own: string | null,
+  toText: (html: string) => string,
+): string[] {
+  const ownKey = own ? normaliseTitle(own) : '';
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const list of html.matchAll(/<(ol|ul)\b[^>]*>([\s\S]*?)<\/\1\s*>/gi)) {
+    for (const li of (list[2] ?? '').matchAll(/<li\b[^>]*>([\s\S]*?)(?=<li\b|$)/gi)) {
+      const a = /<a\b[^>]*>([\s\S]*?)<\/a\s*>/i.exec(li[1] ?? '');
+      const headline = a ? toText(a[1] ?? '').trim() : '';
+      const key = normaliseTitle(headline);
+      if (key === '' || key === ownKey || seen.has(key)) continue;
+      seen.add(key);
+      out.push(headline);
+      if (out.length >= MAX_RELATED) return out;
+    }
+  }
+  return out;
+}
+
 /**
  * The lead text of an aggregator's item: a trailing outlet name removed, and nothing at all when
  * what is left only repeats the headline.

@@ -12,6 +12,7 @@ import {
   detectAggregator,
   outletName,
   publisherUrlFromLink,
+  relatedHeadlines,
   stripOutletSuffix,
   stripWordPressFooter,
 } from './attribution.js';
@@ -201,6 +202,7 @@ interface PreparedItem {
   aggregator: string | null;
   published: string | null;
   summary: string;
+  related: string[];
   contentHash: string;
 }
 
@@ -290,6 +292,7 @@ function prepare(raw: RawItem, base: string | null, feedTitle: string | null): P
   );
   if (aggregator) summary = aggregatorLead(summary, title, outlet);
   summary = truncateAtWord(summary, MAX_SUMMARY_CHARS);
+  const related = aggregator ? relatedHeadlines(summaryHtml, title, htmlToPlainText) : [];
   return {
     guid: guid === '' ? null : guid,
     title,
@@ -298,6 +301,7 @@ function prepare(raw: RawItem, base: string | null, feedTitle: string | null): P
     aggregator,
     published,
     summary,
+    related,
     contentHash,
   };
 }
@@ -354,6 +358,7 @@ export function normaliseItems(raws: readonly unknown[], ctx: NormaliseContext =
       summary: p.summary,
       outlet: p.outlet,
       aggregator: p.aggregator,
+      related: p.related,
     });
   }
   return out;

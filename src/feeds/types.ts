@@ -20,6 +20,12 @@ export interface FeedItem {
    * item. With the id (the aggregator's guid), it identifies the same article across search feeds.
    */
   aggregator: string | null;
+  /**
+   * Headlines the aggregator lists as other coverage of the same story (Google News's list of
+   * related coverage), without the item's own; empty for a publisher's own item. Never shown: story
+   * clustering takes them as the aggregator's word that those headlines are one story.
+   */
+  related: string[];
 }
 
 export interface ParsedFeed {

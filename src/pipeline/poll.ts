@@ -469,13 +469,12 @@ class CycleStories {
   }
 
   async features(
-    title: string,
-    summary: string,
+    item: { title: string; summary: string; related: readonly string[] },
     match: MatchResult,
     eventMs: number,
   ): Promise<StoryFeatures> {
     await this.load(eventMs);
-    return itemFeatures({ title, summary, at: iso(eventMs) }, match, loadStoryWords());
+    return itemFeatures({ ...item, at: iso(eventMs) }, match, loadStoryWords());
   }
 
   async assign(features: StoryFeatures, allow: (storyId: number) => boolean) {
@@ -560,7 +559,11 @@ async function processItem(
     return { event: null };
   }
   const eventAt = iso(eventMs);
-  const features = await stories.features(title, item.summary, match, eventMs);
+  const features = await stories.features(
+    { title, summary: item.summary, related: item.related },
+    match,
+    eventMs,
+  );
   const { labs, programs } = features;
   const change = detectRosterChange({ title, summary: item.summary }, match);
   // A change of status ("Meta signs…") is news of its own: it joins only a story that already

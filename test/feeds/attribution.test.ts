@@ -55,6 +55,17 @@ describe('Google News search RSS', () => {
     for (const item of items) expect(item.summary).toBe('');
   });
 
+  it('Google’s list of related coverage is kept, without the item’s own headline, for story clustering', async () => {
+    const { items } = await parse('real/google-news-meta.xml');
+    const withList = items.find((i) => i.outlet === 'Tech Briefing Daily');
+    expect(withList?.related).toEqual([
+      'US presses Meta to agree to AI reviews',
+      'Commerce asks Meta to open its AI models to CAISI testing',
+    ]);
+    // Items without a list, and a publisher's own feed, have none.
+    for (const item of items) if (item !== withList) expect(item.related).toEqual([]);
+  });
+
   it('the same article through two search feeds has the same id and aggregator', async () => {
     const meta = await parse('real/google-news-meta.xml');
     const caisi = await parse('real/google-news-caisi.xml');

@@ -38,6 +38,7 @@ describe('parseFeedText: RSS 2.0', () => {
         'Officials asked the company, in an email sent on Tuesday, when it expects to join the voluntary review programme. Company spokespeople said talks “continue”.',
       outlet: null,
       aggregator: null,
+      related: [],
     });
     expect(order?.id).toBe('https://policydesk.example/2026/06/eo-window');
     expect(order?.link).toBe('https://policydesk.example/2026/06/eo-window?page=2');
@@ -90,6 +91,7 @@ describe('parseFeedText: Atom, RDF, RSS 0.91', () => {
       summary: 'A directive issued on 12 June adds new conditions for model weights shipped abroad.',
       outlet: null,
       aggregator: null,
+      related: [],
     });
     expect(checklist?.link).toBe('https://oversight.example/news/2026/06/checklist');
     expect(checklist?.published).toBeNull();
@@ -108,6 +110,7 @@ describe('parseFeedText: Atom, RDF, RSS 0.91', () => {
         summary: 'Witnesses from two labs and the review office are expected.',
         outlet: null,
         aggregator: null,
+        related: [],
       },
     ]);
   });

@@ -90,12 +90,27 @@ const OTHER: { outlet: string; item: TestItem } = {
   },
 };
 
-/** A Google News search feed: headline " - Publisher", the article token as guid and link, <source>. */
-function googleNews(query: string, items: { outlet: string; item: TestItem; token: string }[]): string {
+/**
+ * A Google News search feed: headline " - Publisher", the article token as guid and link, <source>;
+ * an item with `related` coverage has Google's list of it (its own headline first) as description.
+ */
+function googleNews(
+  query: string,
+  items: { outlet: string; item: TestItem; token: string; related?: { title: string; outlet: string }[] }[],
+): string {
   const body = items
-    .map(({ outlet, item, token }) => {
+    .map(({ outlet, item, token, related }) => {
       const link = `https://news.google.com/rss/articles/${token}?oc=5`;
-      const description = `<a href="${link}" target="_blank">${esc(item.title)}</a>&nbsp;&nbsp;<font color="#6f6f6f">${esc(outlet)}</font>`;
+      const entry = (title: string, by: string, href: string) =>
+        `<a href="${href}" target="_blank">${esc(title)}</a>&nbsp;&nbsp;<font color="#6f6f6f">${esc(by)}</font>`;
+      const description = related
+        ? `<ol>${[{ title: item.title as string, outlet }, ...related]
+            .map(
+              (r, k) =>
+                `<li>${entry(r.title, r.outlet, `https://news.google.com/rss/articles/${token}r${k}?oc=5`)}</li>`,
+            )
+            .join('')}</ol>`
+        : entry(item.title as string, outlet, link);
       return `<item><title>${esc(`${item.title} - ${outlet}`)}</title><link>${link}</link><guid isPermaLink="false">${token}</guid><pubDate>${new Date(item.pubDate as string).toUTCString()}</pubDate><description>${esc(description)}</description><source url="https://${outlet.toLowerCase().replace(/\W+/g, '')}.example">${esc(outlet)}</source></item>`;
     })
     .join('\n');
@@ -118,6 +133,53 @@ beforeAll(async () => {
   server.route('/gnews/other', {
     headers: RSS,
     body: googleNews('Meta FTC', [{ ...OTHER, token: 'CBMiOTHERftc0gEA' }]),
+  });
+  // Reworded coverage of one event that shares no telling word: Google lists the second article
+  // as related coverage of the first.
+  const commerceAsks = {
+    outlet: 'Capitol Ledger',
+    item: {
+      title: 'Commerce asks Meta to open its Llama successor to CAISI testing',
+      description: '',
+      link: 'https://capitolledger.example/x',
+      pubDate: '2026-06-23T15:00:00Z',
+    },
+    token: 'CBMiASKSmeta0gEA',
+  };
+  server.route('/gnews/zuckerberg', {
+    headers: RSS,
+    body: googleNews('Zuckerberg Washington', [
+      {
+        outlet: 'Harbor Post',
+        item: {
+          title: 'Zuckerberg’s AI lab is Washington’s last holdout on model reviews',
+          description: '',
+          link: 'https://harborpost.example/x',
+          pubDate: '2026-06-23T14:00:00Z',
+        },
+        token: 'CBMiHOLDOUTmeta0gEA',
+        related: [
+          { title: commerceAsks.item.title, outlet: commerceAsks.outlet },
+          { title: 'Meta weighs federal request on frontier model reviews', outlet: 'Valley Report' },
+        ],
+      },
+    ]),
+  });
+  server.route('/gnews/llama', { headers: RSS, body: googleNews('Llama CAISI', [commerceAsks]) });
+  server.route('/gnews/llama-alone', {
+    headers: RSS,
+    body: googleNews('Zuckerberg Washington', [
+      {
+        outlet: 'Harbor Post',
+        item: {
+          title: 'Zuckerberg’s AI lab is Washington’s last holdout on model reviews',
+          description: '',
+          link: 'https://harborpost.example/x',
+          pubDate: '2026-06-23T14:00:00Z',
+        },
+        token: 'CBMiHOLDOUTmeta0gEA',
+      },
+    ]),
   });
   server.route('/whitehouse', {
     headers: RSS,
@@ -229,6 +291,21 @@ describe('one alert per real-world story', () => {
     // The two articles both searches returned are one source each, and trigger no update.
     expect(report.events.filter((e) => e.story.id === meta?.id)).toHaveLength(5);
     await store.close();
+  });
+
+  it('Google News’s related coverage joins reworded headlines that share no telling word', async () => {
+    const grouped = await setup(['/gnews/zuckerberg', '/gnews/llama'], '2026-06-24T12:00:00Z');
+    await grouped.poll();
+    const stories = await grouped.store.latestStories(10);
+    expect(stories).toHaveLength(1);
+    expect(stories[0]?.sources.map((s) => s.outlet).sort()).toEqual(['Capitol Ledger', 'Harbor Post']);
+    expect(await alertsOf(grouped.store, stories[0]?.id ?? 0)).toHaveLength(1);
+    await grouped.store.close();
+    // The same two headlines without Google's list: two stories (the words alone do not join them).
+    const apart = await setup(['/gnews/llama-alone', '/gnews/llama'], '2026-06-24T12:00:00Z');
+    await apart.poll();
+    expect(await apart.store.latestStories(10)).toHaveLength(2);
+    await apart.store.close();
   });
 
   it('an article seen again through a second search in a later poll is not a new source and sends no edit', async () => {
