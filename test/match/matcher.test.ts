@@ -33,6 +33,8 @@ describe('state and foreign governments acting on a lab’s AI alert', () => {
     ['export curbs', 'US weighs export curbs on open models such as Meta’s Llama'],
     ['a government taking a lab to court', 'Vermont takes OpenAI to court over chatbot marketing'],
     ['the Energy Department', 'Energy Department to test Anthropic models for weapons knowledge'],
+    ['a state suing, the founder named', 'Nevada takes Musk’s Grok to court over deepfake images'],
+    ['a fine as a noun', 'Meta hit with €200 million EU privacy fine over Llama training data'],
   ];
   it.each(alerts)('%s', (_label, title) => {
     const r = run(title);
@@ -44,6 +46,7 @@ describe('state and foreign governments acting on a lab’s AI alert', () => {
     ['a company named AG', 'Microsoft and Siemens AG partner on AI for factory maintenance'],
     ['a rival suing', 'Musk sues OpenAI in Texas court over its restructuring'],
     ['a country in passing', 'OpenAI opens an office in Seoul as ChatGPT use grows'],
+    ['fine-tuning', 'OpenAI lets EU developers fine-tune GPT models on their own data'],
   ];
   it.each(quiet)('%s stays quiet', (_label, title) => {
     const r = run(title);
