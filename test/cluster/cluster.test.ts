@@ -137,6 +137,7 @@ describe('words', () => {
     expect(lawmakerSubject('GAO Warns Commerce Lacks Evaluators', words)).toBeNull();
     expect(lawmakerSubject('Trump Demands Answers on AI Chips', words)).toBeNull();
     expect(lawmakerSubject('Regulators want to know how Copilot uses customer data', words)).toBeNull();
+    expect(lawmakerSubject('Feds want first look at Llama 5 weights', words)).toBeNull();
     expect(lawmakerSubject('Commerce Names New CAISI Director', words)).toBeNull();
     const title = 'Meta, Google Urge Congress to Keep Reviews Voluntary';
     const item = features(title, '2026-07-02T10:00:00Z');

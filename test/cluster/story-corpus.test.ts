@@ -18,22 +18,26 @@ const matcher = compileMatcher(loadRoster());
 const corpus = (name: string) => parseStoryItems(readFileSync(path.join(fixtures, name), 'utf8'), name);
 
 const FLOORS = [
-  { file: 'stories.jsonl', mode: 'busy', precision: 0.73, recall: 0.66 },
-  { file: 'stories.jsonl', mode: 'realistic', precision: 0.96, recall: 0.63 },
-  { file: 'stories-holdout.jsonl', mode: 'busy', precision: 0.88, recall: 0.77 },
-  { file: 'stories-holdout.jsonl', mode: 'realistic', precision: 0.94, recall: 0.74 },
-  { file: 'stories-holdout-2.jsonl', mode: 'busy', precision: 0.87, recall: 0.8 },
+  { file: 'stories.jsonl', mode: 'busy', precision: 0.75, recall: 0.64 },
+  { file: 'stories.jsonl', mode: 'realistic', precision: 0.96, recall: 0.61 },
+  { file: 'stories-holdout.jsonl', mode: 'busy', precision: 0.89, recall: 0.76 },
+  { file: 'stories-holdout.jsonl', mode: 'realistic', precision: 0.96, recall: 0.74 },
+  { file: 'stories-holdout-2.jsonl', mode: 'busy', precision: 0.88, recall: 0.78 },
   { file: 'stories-holdout-2.jsonl', mode: 'realistic', precision: 0.96, recall: 0.73 },
-  { file: 'stories-holdout-3.jsonl', mode: 'busy', precision: 0.88, recall: 0.78 },
-  { file: 'stories-holdout-3.jsonl', mode: 'realistic', precision: 0.89, recall: 0.73 },
+  { file: 'stories-holdout-3.jsonl', mode: 'busy', precision: 0.89, recall: 0.77 },
+  { file: 'stories-holdout-3.jsonl', mode: 'realistic', precision: 0.91, recall: 0.74 },
   { file: 'stories-holdout-4.jsonl', mode: 'busy', precision: 0.9, recall: 0.8 },
   { file: 'stories-holdout-4.jsonl', mode: 'realistic', precision: 0.92, recall: 0.77 },
   { file: 'stories-holdout-5.jsonl', mode: 'busy', precision: 0.84, recall: 0.77 },
-  { file: 'stories-holdout-5.jsonl', mode: 'realistic', precision: 0.86, recall: 0.74 },
-  { file: 'stories-holdout-6.jsonl', mode: 'busy', precision: 0.76, recall: 0.83 },
-  { file: 'stories-holdout-6.jsonl', mode: 'realistic', precision: 0.91, recall: 0.8 },
-  { file: 'stories-holdout-7.jsonl', mode: 'busy', precision: 0.84, recall: 0.75 },
-  { file: 'stories-holdout-7.jsonl', mode: 'realistic', precision: 0.91, recall: 0.74 },
+  { file: 'stories-holdout-5.jsonl', mode: 'realistic', precision: 0.87, recall: 0.74 },
+  { file: 'stories-holdout-6.jsonl', mode: 'busy', precision: 0.77, recall: 0.83 },
+  { file: 'stories-holdout-6.jsonl', mode: 'realistic', precision: 0.91, recall: 0.79 },
+  { file: 'stories-holdout-7.jsonl', mode: 'busy', precision: 0.83, recall: 0.75 },
+  { file: 'stories-holdout-7.jsonl', mode: 'realistic', precision: 0.93, recall: 0.72 },
+  { file: 'stories-holdout-8.jsonl', mode: 'busy', precision: 0.82, recall: 0.77 },
+  { file: 'stories-holdout-8.jsonl', mode: 'realistic', precision: 0.91, recall: 0.74 },
+  { file: 'stories-holdout-9.jsonl', mode: 'busy', precision: 0.88, recall: 0.73 },
+  { file: 'stories-holdout-9.jsonl', mode: 'realistic', precision: 0.95, recall: 0.71 },
 ] as const;
 
 describe('story clustering on the labelled corpora', () => {
