@@ -146,41 +146,26 @@ beforeAll(async () => {
     },
     token: 'CBMiASKSmeta0gEA',
   };
+  const holdout = {
+    outlet: 'Harbor Post',
+    item: {
+      title: 'Zuckerberg’s AI lab is Washington’s last holdout on model reviews',
+      description: '',
+      link: 'https://harborpost.example/x',
+      pubDate: '2026-06-23T14:00:00Z',
+    },
+    token: 'CBMiHOLDOUTmeta0gEA',
+  };
+  const related = [
+    { title: commerceAsks.item.title, outlet: commerceAsks.outlet },
+    { title: 'Meta weighs federal request on frontier model reviews', outlet: 'Valley Report' },
+  ];
   server.route('/gnews/zuckerberg', {
     headers: RSS,
-    body: googleNews('Zuckerberg Washington', [
-      {
-        outlet: 'Harbor Post',
-        item: {
-          title: 'Zuckerberg’s AI lab is Washington’s last holdout on model reviews',
-          description: '',
-          link: 'https://harborpost.example/x',
-          pubDate: '2026-06-23T14:00:00Z',
-        },
-        token: 'CBMiHOLDOUTmeta0gEA',
-        related: [
-          { title: commerceAsks.item.title, outlet: commerceAsks.outlet },
-          { title: 'Meta weighs federal request on frontier model reviews', outlet: 'Valley Report' },
-        ],
-      },
-    ]),
+    body: googleNews('Zuckerberg Washington', [{ ...holdout, related }]),
   });
   server.route('/gnews/llama', { headers: RSS, body: googleNews('Llama CAISI', [commerceAsks]) });
-  server.route('/gnews/llama-alone', {
-    headers: RSS,
-    body: googleNews('Zuckerberg Washington', [
-      {
-        outlet: 'Harbor Post',
-        item: {
-          title: 'Zuckerberg’s AI lab is Washington’s last holdout on model reviews',
-          description: '',
-          link: 'https://harborpost.example/x',
-          pubDate: '2026-06-23T14:00:00Z',
-        },
-        token: 'CBMiHOLDOUTmeta0gEA',
-      },
-    ]),
-  });
+  server.route('/gnews/llama-alone', { headers: RSS, body: googleNews('Zuckerberg Washington', [holdout]) });
   server.route('/whitehouse', {
     headers: RSS,
     body: rss('The White House', [
