@@ -145,7 +145,7 @@ const MAX_RELATED = 12;
 /**
  * The headlines an aggregator lists as other coverage of the item's story: the link text of each
  * entry of its description's lists (Google News: `<ol><li><a>headline</a> <font>outlet</font>`),
- * without the item's own headline. Never shown; they tell clustering that those headlines are one
+ * without the item's own headline. Not shown in alerts; they tell clustering that those headlines are one
  * story, as the aggregator grouped them. `toText` turns an HTML fragment into plain text.
  */
 export function relatedHeadlines(

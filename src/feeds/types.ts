@@ -22,7 +22,7 @@ export interface FeedItem {
   aggregator: string | null;
   /**
    * Headlines the aggregator lists as other coverage of the same story (Google News's list of
-   * related coverage), without the item's own; empty for a publisher's own item. Never shown: story
+   * related coverage), without the item's own; empty for a publisher's own item. Not in alerts: story
    * clustering takes them as the aggregator's word that those headlines are one story.
    */
   related: string[];
