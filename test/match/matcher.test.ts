@@ -35,6 +35,7 @@ describe('state and foreign governments acting on a lab’s AI alert', () => {
     ['the Energy Department', 'Energy Department to test Anthropic models for weapons knowledge'],
     ['a state suing, the founder named', 'Nevada takes Musk’s Grok to court over deepfake images'],
     ['a fine as a noun', 'Meta hit with €200 million EU privacy fine over Llama training data'],
+    ['a lab by what it makes', 'Judge says the Pentagon overstepped in shunning the Claude maker'],
   ];
   it.each(alerts)('%s', (_label, title) => {
     const r = run(title);
