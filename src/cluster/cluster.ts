@@ -297,7 +297,7 @@ const DOCUMENT_CONTAINMENT = 0.85;
  * An aggregator grouped the two as one story: one's headline is among the other's related coverage,
  * or both list the same related headline (Google News's "full coverage" of an event).
  */
-export function groupedByAggregator(a: StoryFeatures, b: StoryFeatures): boolean {
+function groupedByAggregator(a: StoryFeatures, b: StoryFeatures): boolean {
   if (a.headline && b.related?.includes(a.headline)) return true;
   if (b.headline && a.related?.includes(b.headline)) return true;
   const br = b.related;

@@ -15,6 +15,7 @@ export class Rarity {
   private readonly ignored: ReadonlySet<string>;
 
   constructor(
+    /** The word lists the rarity was built from; pair features read the compatible actors here too. */
     readonly words: StoryWords,
     names: { ignore?: Iterable<string>; frequent?: Iterable<string> } = {},
   ) {
