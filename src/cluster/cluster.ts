@@ -16,12 +16,14 @@
  *    (a story's vocabulary does not grow as sources come in). Per pair, feature families are scored
  *    on their own (`pairFeatures`): rarity-weighted cosine of the headlines and of headline+lead,
  *    the rarity the two share, same or other kind of event, same labs, a lab the member lacks, a
- *    shared program, actors that differ entirely, days apart, same document, same or another
+ *    shared program, actors that differ entirely, hours apart (coverage of one event comes in a
+ *    burst), days apart, an outlet the story already has a piece from (an outlet seldom files twice
+ *    on one event, and often on several events about one lab), same document, same or another
  *    numbered name. A member that names no actor or kind of event stands for its story's (the
  *    actors and kinds of all its members), so coverage that says only "Microsoft confirms probe"
  *    does not carry a senators' letter into the FTC's story. A logistic model
- *    (seeds/stories.yaml, fitted on the labelled corpus by test/fit-story-model.ts, as Miranda et
- *    al. 2018 learn theirs) turns them into the probability that both report one event.
+ *    (seeds/stories.yaml, fitted on the labelled story sets by test/fit-story-model.ts, as Miranda
+ *    et al. 2018 learn theirs) turns them into the probability that both report one event.
  *    Vetoes: different documents of one kind (SB 512 and AB 77), the same name with another number
  *    (Grok 4 and Grok 5), labs that disagree entirely. One document under two headlines (one
  *    headline's words within the other's) is the same story up to `documentWindowHours` apart: an
@@ -82,6 +84,8 @@ export const PAIR_FEATURES = [
   'samePrograms',
   'otherActor',
   'days',
+  'soon',
+  'sameOutlet',
   'sameDocument',
   'sameVersion',
   'otherVersion',
@@ -90,7 +94,7 @@ export type PairFeature = (typeof PAIR_FEATURES)[number];
 
 /**
  * A logistic model over the pair features (seeds/stories.yaml, fitted by test/fit-story-model.ts on
- * the labelled corpus): the probability that two items report the same event. `join` is the
+ * the labelled story sets): the probability that two items report the same event. `join` is the
  * probability an item needs to join a story; `settledJoin` the one it needs to join a story whose
  * alert has already gone out.
  */
@@ -117,6 +121,11 @@ export interface Assignment {
 }
 
 const HOUR = 3_600_000;
+/**
+ * Coverage of one event comes in a burst: within hours of each other two items are far likelier one
+ * story than a day apart (`soon` falls from 1 to 0 over these hours; `days` counts from a day on).
+ */
+const SOON_HOURS = 12;
 /** A member this alike settles it: the story's other members need not be looked at. */
 const SURE = 0.95;
 
@@ -219,6 +228,17 @@ function versionConflict(a: readonly string[], b: readonly string[]): boolean {
 const overlaps = (a: readonly string[], b: readonly string[]) => a.some((x) => b.includes(x));
 
 /**
+ * What a story as a whole says when one of its members is compared: every actor and kind of event
+ * its members name (a member that names none stands for them), and every outlet it has a piece from.
+ */
+export interface StoryContext {
+  actors?: readonly string[];
+  kinds?: readonly string[];
+  /** Without them, only the member's own outlet counts. */
+  outlets?: readonly string[];
+}
+
+/**
  * The features of an item against one member, or null when they cannot be one story: they name
  * different documents of the same kind (SB 512 against AB 77), or their labs disagree entirely.
  */
@@ -226,8 +246,7 @@ export function pairFeatures(
   item: StoryFeatures,
   member: StoryFeatures,
   rarity: Rarity,
-  storyActors: readonly string[] = [],
-  storyKinds: readonly string[] = [],
+  story: StoryContext = {},
 ): Record<PairFeature, number> | null {
   let sameDocument = 0;
   if (item.ids.length && member.ids.length) {
@@ -244,8 +263,8 @@ export function pairFeatures(
   const ia = item.actors ?? [];
   // A member that names no actor or kind of event stands for its story's: an actor-less line in the
   // EU's Grok story ("X faces Grok deepfake case") does not let a Senate letter about Grok in.
-  const ma = member.actors?.length ? member.actors : storyActors;
-  const mk = member.kinds.length ? member.kinds : storyKinds;
+  const ma = member.actors?.length ? member.actors : (story.actors ?? []);
+  const mk = member.kinds.length ? member.kinds : (story.kinds ?? []);
   const bothKinds = item.kinds.length > 0 && mk.length > 0;
   const sameKind = bothKinds && overlaps(item.kinds, mk);
   const sameSet = (a: readonly string[], b: readonly string[]) =>
@@ -266,6 +285,8 @@ export function pairFeatures(
         ? 1
         : 0,
     days: Math.max(0, hours - 24) / 24,
+    soon: Math.max(0, 1 - hours / SOON_HOURS),
+    sameOutlet: item.outlet && (story.outlets ?? [member.outlet]).includes(item.outlet) ? 1 : 0,
     sameDocument,
     sameVersion: overlaps(a.versions, b.versions) ? 1 : 0,
     otherVersion: a.versions.length && b.versions.length && !overlaps(a.versions, b.versions) ? 1 : 0,
@@ -314,10 +335,11 @@ export function pairProbability(x: Record<PairFeature, number>, model: StoryMode
  * The stories items may join, indexed by their members' terms and documents. Holds the stories of
  * the window and is updated as items start or join stories.
  */
-/** A story as the index keeps it: also every actor and kind of event its members name. */
+/** A story as the index keeps it: also every actor, kind of event and outlet its members name. */
 interface HeldStory extends IndexedStory {
   actors: string[];
   kinds: string[];
+  outlets: string[];
 }
 
 export class StoryIndex {
@@ -346,6 +368,7 @@ export class StoryIndex {
       members: [],
       actors: [],
       kinds: [],
+      outlets: [],
     });
     for (const m of story.members) this.addMember(story.id, m);
   }
@@ -359,6 +382,7 @@ export class StoryIndex {
     for (const p of member.programs) if (!story.programs.includes(p)) story.programs.push(p);
     for (const a of member.actors ?? []) if (!story.actors.includes(a)) story.actors.push(a);
     for (const k of member.kinds) if (!story.kinds.includes(k)) story.kinds.push(k);
+    if (member.outlet && !story.outlets.includes(member.outlet)) story.outlets.push(member.outlet);
     for (const e of [...story.labs, ...story.programs]) {
       const list = this.byEntity.get(e);
       if (!list) this.byEntity.set(e, [id]);
@@ -430,7 +454,7 @@ export class StoryIndex {
           break;
         }
         if (gap > windowMs) continue;
-        const x = pairFeatures(item, m, this.rarity, story.actors, story.kinds);
+        const x = pairFeatures(item, m, this.rarity, story);
         p = Math.max(p, x ? pairProbability(x, this.model) : 0);
         if (p >= SURE) break;
       }

@@ -34,6 +34,8 @@ export interface StoryFeatures {
    * News's related coverage); absent when it lists none.
    */
   related?: string[];
+  /** The outlet that published it, lowercased; absent in features stored before outlets were kept. */
+  outlet?: string;
 }
 
 const YEAR = /^(19[89]\d|20[0-3]\d)$/;
@@ -213,7 +215,7 @@ export function leadOf(summary: string): string {
 }
 
 export function itemFeatures(
-  item: { title: string; summary: string; at: string; related?: readonly string[] },
+  item: { title: string; summary: string; at: string; related?: readonly string[]; outlet?: string },
   match: MatchResult,
   words: StoryWords,
 ): StoryFeatures {
@@ -244,6 +246,7 @@ export function itemFeatures(
     actors,
     at: item.at,
     headline: normaliseTitle(item.title),
+    ...(item.outlet ? { outlet: item.outlet.toLowerCase() } : {}),
     ...(item.related?.length
       ? { related: [...new Set(item.related.map(normaliseTitle))].filter(Boolean) }
       : {}),

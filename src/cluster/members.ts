@@ -29,6 +29,7 @@ export function readFeatures(v: unknown): StoryFeatures | null {
   if (f.actors !== undefined && !isStrings(f.actors)) return null;
   if (f.headline !== undefined && typeof f.headline !== 'string') return null;
   if (f.related !== undefined && !isStrings(f.related)) return null;
+  if (f.outlet !== undefined && typeof f.outlet !== 'string') return null;
   return f as unknown as StoryFeatures;
 }
 

@@ -451,11 +451,12 @@ class CycleStories {
         labs: s.labs,
         programs: s.programs,
         settled: s.firstSeenAt < this.cycleStart,
-        members: s.members.map(
-          (m) =>
-            readFeatures(m.features) ??
-            titleFeatures(m.title, m.published ?? m.addedAt, s.labs, s.programs, words),
-        ),
+        // Each source row names its outlet, also for features stored before outlets were kept.
+        members: s.members.map((m) => ({
+          ...(readFeatures(m.features) ??
+            titleFeatures(m.title, m.published ?? m.addedAt, s.labs, s.programs, words)),
+          outlet: m.outlet.toLowerCase(),
+        })),
       });
       articles.set(s.id, new Set(s.members.map((m) => articleKey(m.outlet, m.title))));
     }
@@ -469,7 +470,7 @@ class CycleStories {
   }
 
   async features(
-    item: { title: string; summary: string; related: readonly string[] },
+    item: { title: string; summary: string; related: readonly string[]; outlet: string },
     match: MatchResult,
     eventMs: number,
   ): Promise<StoryFeatures> {
@@ -559,8 +560,10 @@ async function processItem(
     return { event: null };
   }
   const eventAt = iso(eventMs);
+  // The publisher the item names itself (Google News's <source>…), else the feed's name.
+  const publisher = item.outlet ?? outlet;
   const features = await stories.features(
-    { title, summary: item.summary, related: item.related },
+    { title, summary: item.summary, related: item.related, outlet: publisher },
     match,
     eventMs,
   );
@@ -572,8 +575,6 @@ async function processItem(
   const allow = (storyId: number) => !proposing || proposing.has(storyId);
   const chosen = await stories.assign(features, allow);
   stories.seen(features);
-  // The publisher the item names itself (Google News's <source>…), else the feed's name.
-  const publisher = item.outlet ?? outlet;
   const source = {
     feedId: feed.id,
     itemId: item.id,

@@ -20,7 +20,7 @@ import {
   loadStoryWords,
   parseStoryWords,
 } from '../../src/cluster/load-story-words.js';
-import { rosterNameTerms } from '../../src/cluster/members.js';
+import { readFeatures, rosterNameTerms } from '../../src/cluster/members.js';
 import { Rarity } from '../../src/cluster/rarity.js';
 import { stem } from '../../src/cluster/words.js';
 import { compileMatcher } from '../../src/match/matcher.js';
@@ -29,8 +29,8 @@ import { loadRoster } from '../../src/roster/load.js';
 const words = loadStoryWords();
 const matcher = compileMatcher(loadRoster());
 
-const features = (title: string, at: string, summary = ''): StoryFeatures =>
-  itemFeatures({ title, summary, at }, matcher.match({ title, summary }), words);
+const features = (title: string, at: string, summary = '', outlet?: string): StoryFeatures =>
+  itemFeatures({ title, summary, at, outlet }, matcher.match({ title, summary }), words);
 
 /** An index over the given stories (one item each, ids from 1), rarity learnt from their headlines. */
 function indexOf(...members: StoryFeatures[][]) {
@@ -288,6 +288,50 @@ describe('story assignment', () => {
     ).toBe(1);
   });
 
+  it('reworded coverage joins within hours of the event, not the next day', () => {
+    const index = indexOf([
+      features('Commerce clears Google Gemini 4 after pre-release testing', '2026-08-11T10:00:00Z'),
+    ]);
+    const reworded = (at: string) => features('US testers finish pre-release review of Google model', at);
+    // Two hours on, few shared words are enough: coverage of one event comes in a burst.
+    expect(index.assign(reworded('2026-08-11T12:00:00Z'))?.storyId).toBe(1);
+    // Twenty hours on, the same words could as well be the next event about the model.
+    expect(index.assign(reworded('2026-08-12T06:00:00Z'))).toBeNull();
+  });
+
+  it('an outlet’s second headline about the lab needs more than another outlet’s', () => {
+    const index = indexOf([
+      features(
+        'Commerce clears Google Gemini 4 after pre-release testing',
+        '2026-08-11T10:00:00Z',
+        '',
+        'Reuters',
+      ),
+    ]);
+    const next = (outlet: string) =>
+      features('US testers finish pre-release review of Google model', '2026-08-11T12:00:00Z', '', outlet);
+    expect(index.assign(next('The Verge'))?.storyId).toBe(1);
+    // Reuters seldom files twice on one event; its next piece on Gemini is likelier another one.
+    expect(index.assign(next('Reuters'))).toBeNull();
+  });
+
+  it('a judge names who acts, not what happened: the hearing, the ruling and the appeal differ', () => {
+    const hearing = features(
+      'Judge presses Pentagon on Anthropic supply-chain label at hearing',
+      '2026-08-11T10:00:00Z',
+    );
+    const ruling = features(
+      "Judge blocks Pentagon's supply-chain label on Anthropic",
+      '2026-08-12T12:00:00Z',
+    );
+    const appeal = features('Pentagon appeals Anthropic supply-chain decision', '2026-08-14T12:00:00Z');
+    expect(hearing.kinds).toContain('hearing');
+    expect(hearing.kinds).not.toContain('ruling');
+    expect(hearing.actors).toContain('court');
+    expect(ruling.kinds).toEqual(['ruling']);
+    expect(appeal.kinds).toEqual(['appeal']);
+  });
+
   it('the same wording days later, outside the window, starts a new story', () => {
     const index = indexOf([seed]);
     const late = features('US presses Meta to join federal AI safety review', '2026-06-27T15:00:00Z');
@@ -320,6 +364,22 @@ describe('story assignment', () => {
       '2026-06-23T18:00:00Z',
     );
     expect(index.assign(item, () => false)).toBeNull();
+  });
+});
+
+describe('stored members', () => {
+  const stored = features('FTC opens inquiry into Meta chatbot ads', '2026-07-14T10:00:00Z', '', 'Reuters');
+
+  it('read back with their outlet, or without one when stored before outlets were kept', () => {
+    const json = JSON.parse(JSON.stringify(stored));
+    expect(json.outlet).toBe('reuters');
+    expect(readFeatures(json)?.outlet).toBe('reuters');
+    const { outlet: _, ...older } = json;
+    expect(readFeatures(older)).not.toBeNull();
+  });
+
+  it('features of another shape are not read as ours', () => {
+    expect(readFeatures({ ...JSON.parse(JSON.stringify(stored)), outlet: 7 })).toBeNull();
   });
 });
 

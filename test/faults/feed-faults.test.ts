@@ -400,7 +400,8 @@ describe('odd but readable feeds: parsed, recorded, no crash', () => {
         title: 'Meta caf\u00e9 talks: CAISI review \u201cwithin weeks\u201d',
         description: 'Meta says it is close to an agreement with the Center for AI Standards and Innovation.',
         guid: 'charset-1',
-        pubDate: '2026-06-24T10:00:00Z',
+        // Days before the good feed's Meta item, so that it cannot be read as the same story.
+        pubDate: '2026-06-20T10:00:00Z',
       },
     ]).replace('encoding="UTF-8"', prolog ? `encoding="${prolog}"` : '');
     const route = `/charset-${Math.random().toString(36).slice(2)}.xml`;

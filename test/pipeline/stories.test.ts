@@ -195,6 +195,20 @@ beforeAll(async () => {
   });
 });
 
+/** Google's model cleared (Capital Wire), then a reworded report two hours later, from two outlets. */
+const CLEARED: TestItem = {
+  title: 'Commerce clears Google Gemini 4 after pre-release testing',
+  description: '',
+  link: 'https://capitalwire.example/gemini-cleared',
+  pubDate: '2026-08-11T10:00:00Z',
+};
+const FINISHED = (site: string): TestItem => ({
+  title: 'US testers finish pre-release review of Google model',
+  description: '',
+  link: `https://${site}.example/gemini-review`,
+  pubDate: '2026-08-11T12:00:00Z',
+});
+
 async function setup(paths: string[], at: string) {
   const store = SqliteStore.open(path.join(tmp, `${paths.join('+').replace(/\W+/g, '_')}-${at}.db`));
   const config = {
@@ -256,6 +270,38 @@ describe('one alert per real-world story', () => {
     expect(stories[0]?.sources).toHaveLength(5);
     expect(await alertsOf(store, stories[0]?.id ?? 0)).toHaveLength(1);
     await store.close();
+  });
+
+  it('an outlet’s next piece, a poll later, needs more to join its story than another outlet’s', async () => {
+    for (const [next, joins] of [
+      ['Tech Ledger', true],
+      ['Capital Wire', false],
+    ] as const) {
+      const key = next.replace(/\W+/g, '-').toLowerCase();
+      const first = `/gemini/${key}/capital-wire`;
+      const second = `/gemini/${key}/next`;
+      server.route(first, { headers: RSS, body: rss('Capital Wire', [CLEARED]) });
+      server.route(second, { headers: RSS, body: rss(next, []) });
+      const { store, clock, poll } = await setup([first, second], '2026-08-11T10:30:00Z');
+      await poll();
+      expect(await store.latestStories(10)).toHaveLength(1);
+      // Two hours on, the reworded report: from another outlet, or Capital Wire's own next piece.
+      server.route(next === 'Capital Wire' ? first : second, {
+        headers: RSS,
+        body: rss(next, [FINISHED(key), ...(next === 'Capital Wire' ? [CLEARED] : [])]),
+      });
+      clock.set('2026-08-11T12:30:00Z');
+      for (const f of await store.listFeeds())
+        await store.recordFetchSuccess(f.id, {
+          now: f.lastFetchAt ?? '2026-08-11T10:30:00Z',
+          nextFetchAt: null,
+        });
+      await poll();
+      expect((await store.latestStories(10)).map((s) => s.sources.length).sort()).toEqual(
+        joins ? [2] : [1, 1],
+      );
+      await store.close();
+    }
   });
 
   it('two Google News searches: one alert naming the five publishers, an article in both searches listed once, no edit for it', async () => {
