@@ -9,7 +9,8 @@
  * Pairs: each set is replayed in the order the news happened, with word rarity learnt online from
  * the alerting items as the bot does; every alerting item is paired with each earlier alerting item
  * of the last 72 hours that shares a lab or program (what the index would put in front of it).
- * Label: same story or not.
+ * Label: same story or not. A pair is two items, so `sameOutlet` here is the member's outlet; the
+ * index asks whether the story has any piece from the item's outlet.
  * Fit: logistic regression by Newton's method with a little L2 shrinkage (deterministic).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
