@@ -228,6 +228,12 @@ async function setup(paths: string[], at: string) {
   };
 }
 
+/** Every feed is due again, so the next poll fetches what each lists by then. */
+async function makeFeedsDue(store: Store, at: string): Promise<void> {
+  for (const f of await store.listFeeds())
+    await store.recordFetchSuccess(f.id, { now: f.lastFetchAt ?? at, nextFetchAt: null });
+}
+
 const alertsOf = async (store: Store, storyId: number) =>
   (await store.deliveriesForStory(storyId)).filter((d) => d.kind === 'alert');
 
@@ -261,8 +267,7 @@ describe('one alert per real-world story', () => {
     ]) {
       clock.set(hour);
       // Every feed is due again: each poll sees what was published by then.
-      for (const f of await store.listFeeds())
-        await store.recordFetchSuccess(f.id, { now: f.lastFetchAt ?? hour, nextFetchAt: null });
+      await makeFeedsDue(store, hour);
       await poll();
     }
     const stories = await store.latestStories(10);
@@ -291,11 +296,7 @@ describe('one alert per real-world story', () => {
         body: rss(next, [FINISHED(key), ...(next === 'Capital Wire' ? [CLEARED] : [])]),
       });
       clock.set('2026-08-11T12:30:00Z');
-      for (const f of await store.listFeeds())
-        await store.recordFetchSuccess(f.id, {
-          now: f.lastFetchAt ?? '2026-08-11T10:30:00Z',
-          nextFetchAt: null,
-        });
+      await makeFeedsDue(store, '2026-08-11T10:30:00Z');
       await poll();
       expect((await store.latestStories(10)).map((s) => s.sources.length).sort()).toEqual(
         joins ? [2] : [1, 1],
@@ -352,11 +353,7 @@ describe('one alert per real-world story', () => {
       '2026-06-24T12:30:00Z',
     );
     clock.set('2026-06-24T13:00:00Z');
-    for (const f of await store.listFeeds())
-      await store.recordFetchSuccess(f.id, {
-        now: f.lastFetchAt ?? '2026-06-24T13:00:00Z',
-        nextFetchAt: null,
-      });
+    await makeFeedsDue(store, '2026-06-24T13:00:00Z');
     await poll();
     const after = await store.latestStories(10);
     expect(after).toHaveLength(before.length);
