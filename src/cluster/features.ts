@@ -96,6 +96,9 @@ export function identifiersOf(text: string, words: StoryWords): string[] {
 /** Wordings that name no one in particular (seeds/stories.yaml `actors.any`). */
 const ANY_ACTOR = 'any';
 
+/** The kind of event (seeds/stories.yaml `kinds`) of a bill's progress. */
+const LEGISLATION = 'legislation';
+
 /** The chambers of Congress, as actors. */
 const CHAMBERS: ReadonlySet<string> = new Set(['senate', 'house']);
 
@@ -236,6 +239,10 @@ export function itemFeatures(
     );
   let actors = lawmakerSubject(item.title, words, inTitle) ?? actorsOf(item.title, words);
   if (actors.length === 0 && opening) actors = actorsOf(opening, words);
+  // Agencies do not pass bills: "House panel advances bill to authorize CAISI" and "Committee
+  // advances bipartisan bill to authorize the Center for AI Standards" are Congress's event, whose
+  // subject is Commerce's center.
+  if (kinds.includes(LEGISLATION)) actors = actors.filter((a) => !words.agencies.has(a));
   return {
     terms,
     title: [...new Set(title)],

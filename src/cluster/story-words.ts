@@ -49,6 +49,8 @@ export const storyWordsSchema = z
       .strict()
       .optional(),
     actorContext: words.default(''),
+    /** Actors that do not pass bills: under a headline about legislation, what the bill is about. */
+    agencies: z.array(z.string().min(1)).default([]),
     compatibleActors: z.array(z.tuple([z.string().min(1), z.string().min(1)])).default([]),
     kinds: z.record(
       z.string().regex(/^[a-z-]+$/, 'a kind is lower-case letters and dashes'),
@@ -89,6 +91,9 @@ export const storyWordsSchema = z
           message: `"${a}" is not an actor listed under actors`,
         });
     };
+    file.agencies.forEach((a, i) => {
+      actor(a, ['agencies', i]);
+    });
     file.compatibleActors.forEach((pair, i) => {
       pair.forEach((a, k) => {
         actor(a, ['compatibleActors', i, k]);
@@ -124,6 +129,8 @@ export interface StoryWords {
   };
   /** Words after which a headline gives context ("… as FTC steps in"): actors there are not the story's. */
   actorContext: ReadonlySet<string>;
+  /** Actors that do not pass bills: in a headline about legislation they are its subject matter. */
+  agencies: ReadonlySet<string>;
   /** Actors that one event's coverage names interchangeably (a court and the Justice Department). */
   compatibleActors: ReadonlyMap<string, ReadonlySet<string>>;
   /** Token sequences that, followed by a number, name a document of that kind; longest first. */
@@ -198,6 +205,7 @@ export function compileStoryWords(file: StoryWordsFile): StoryWords {
     identifiers,
     lawmakers: { titles, verbs: new Set(rawTokens(file.lawmakers?.verbs ?? '')) },
     actorContext: new Set(rawTokens(file.actorContext)),
+    agencies: new Set(file.agencies),
     compatibleActors,
     model: file.model,
   };

@@ -154,6 +154,30 @@ describe('words', () => {
     expect(actorsOf('Meta relents after White House pressure on testing', words)).toEqual(['white-house']);
   });
 
+  it('a bill about an agency is Congress’s event, and the Commerce Committee is the Senate', () => {
+    // The center a bill would authorize is what the bill is about, not who acts.
+    const release = features(
+      'Committee Advances Bipartisan Bill to Authorize the Center for AI Standards and Innovation',
+      '2026-09-09T15:00:00Z',
+    );
+    const coverage = features(
+      'House Science panel advances bill to put CAISI into law',
+      '2026-09-09T17:00:00Z',
+    );
+    expect(release.actors).toEqual([]);
+    expect(coverage.actors).toEqual(['house']);
+    const rarity = new Rarity(words, rosterNameTerms(matcher.roster, words));
+    expect(pairFeatures(coverage, release, rarity)?.otherActor).toBe(0);
+    // Outside legislation an agency still acts.
+    expect(features('Commerce Department names new CAISI director', '2026-09-09T12:00:00Z').actors).toEqual([
+      'commerce',
+    ]);
+    expect(actorsOf('Frontier Review Act clears Commerce Committee on 15-13 vote', words)).toEqual([
+      'senate',
+    ]);
+    expect(actorsOf('Energy and Commerce panel grills Meta over Llama testing', words)).toEqual(['house']);
+  });
+
   it('a broken word-list file is one line naming the file, the path and the problem', () => {
     expect(() =>
       parseStoryWords('stop: a\nbackground: {documents: -1}\nkinds: {}\nmodel: {}', 'x.yaml'),
