@@ -46,6 +46,12 @@ const FLOORS = [
   { file: 'stories-holdout-12.jsonl', mode: 'realistic', precision: 0.93, recall: 0.75 },
   { file: 'stories-holdout-13.jsonl', mode: 'busy', precision: 0.91, recall: 0.77 },
   { file: 'stories-holdout-13.jsonl', mode: 'realistic', precision: 0.93, recall: 0.73 },
+  { file: 'stories-holdout-14.jsonl', mode: 'busy', precision: 0.94, recall: 0.77 },
+  { file: 'stories-holdout-14.jsonl', mode: 'realistic', precision: 0.94, recall: 0.72 },
+  { file: 'stories-holdout-15.jsonl', mode: 'busy', precision: 0.9, recall: 0.76 },
+  { file: 'stories-holdout-15.jsonl', mode: 'realistic', precision: 0.93, recall: 0.77 },
+  { file: 'stories-holdout-16.jsonl', mode: 'busy', precision: 0.93, recall: 0.78 },
+  { file: 'stories-holdout-16.jsonl', mode: 'realistic', precision: 0.95, recall: 0.74 },
 ] as const;
 
 describe('story clustering on the labelled corpora', () => {
