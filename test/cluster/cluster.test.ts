@@ -178,6 +178,18 @@ describe('words', () => {
     expect(actorsOf('Energy and Commerce panel grills Meta over Llama testing', words)).toEqual(['house']);
   });
 
+  it('a capital names its government and is no lawmaker; New Mexico is a state, not Mexico', () => {
+    const dublin = "Dublin slams Meta's plan to train AI on Europeans' posts";
+    expect(lawmakerSubject(dublin, words)).toBeNull();
+    expect(actorsOf(dublin, words)).toEqual(['ireland']);
+    expect(actorsOf('DPC tells Meta to pause AI training on EU posts', words)).toEqual([
+      'european-union',
+      'ireland',
+    ]);
+    expect(actorsOf('New Mexico sues Meta over AI companion bots', words)).toEqual(['new-mexico']);
+    expect(actorsOf('Mexico fines Meta over AI ads', words)).toEqual(['mexico']);
+  });
+
   it('a broken word-list file is one line naming the file, the path and the problem', () => {
     expect(() =>
       parseStoryWords('stop: a\nbackground: {documents: -1}\nkinds: {}\nmodel: {}', 'x.yaml'),
