@@ -3,8 +3,9 @@
  * - Whole words: letters, digits and marks of any script; everything else separates.
  * - Dotted abbreviations are one token: "U.S." == "US", "E.O." == "EO", "A.I." == "AI".
  * - A possessive "'s" / "’s" belongs to the gap after a word, not to the next token.
- * - Each gap is classified: soft (spaces, one hyphen, a possessive, an abbreviation's dot) joins
- *   two tokens into one phrase; anything else (other punctuation, a blank line) separates phrases.
+ * - Each gap is classified: soft (spaces, one hyphen, a possessive, an abbreviation's or an
+ *   initial's dot) joins two tokens into one phrase; anything else (other punctuation, a blank
+ *   line) separates phrases.
  * - A standalone "&" is read as the word "and".
  */
 import { ABBREVIATIONS } from './sentences.js';
@@ -56,7 +57,13 @@ function classifyGap(s: string, from: number, to: number, prevLower: string | un
   let k = from;
   const c0 = s.charCodeAt(k);
   if ((c0 === 39 || c0 === 0x2019) && (s[k + 1] === 's' || s[k + 1] === 'S')) k += 2;
-  else if (c0 === 46 /* . */ && prevLower !== undefined && ABBREVIATIONS.has(prevLower)) k += 1;
+  // An abbreviation's dot, or an initial's ("S. Korea", "J. Doe"), as sentences.ts reads them.
+  else if (
+    c0 === 46 /* . */ &&
+    prevLower !== undefined &&
+    (prevLower.length === 1 || ABBREVIATIONS.has(prevLower))
+  )
+    k += 1;
   let newlines = 0;
   for (; k < to; k++) {
     const c = s.charCodeAt(k);

@@ -55,6 +55,34 @@ describe('state and foreign governments acting on a lab’s AI alert', () => {
   });
 });
 
+describe('headlines that shorten who acts', () => {
+  // Misses the story holdouts' writers reported (rewritten here): members of Congress by surname,
+  // the President's order, a country's initial, a capital asking for answers, a designation.
+  const alerts: [string, string][] = [
+    ['a senator by surname', 'Hawley wants Meta’s records on how it tested its newest model'],
+    ['two senators by surname', 'Markey, Blumenthal press OpenAI on ChatGPT ads shown to teens'],
+    ['a House member by surname', 'Moolenaar questions Microsoft over its Beijing AI lab'],
+    ['the President’s order', 'Trump order tells Anthropic to lock down its model weights'],
+    ['a country by its initial', 'S. Korea designates xAI a high-impact AI operator'],
+    ['a capital asking for answers', 'Brussels demands answers from OpenAI on its newest model'],
+  ];
+  it.each(alerts)('%s', (_label, title) => {
+    const r = run(title);
+    expect(r.alert, r.reason).toBe(true);
+  });
+
+  const quiet: [string, string][] = [
+    ['a namesake investor', 'Warren Buffett presses OpenAI on chatbot safety'],
+    ['a place named Cruz', 'Santa Cruz startup presses OpenAI on chatbot safety'],
+    ['investors asking for answers', 'Investors demand answers from OpenAI on its newest model'],
+    ['a lab designating its own people', 'OpenAI designates a new head of model safety'],
+  ];
+  it.each(quiet)('%s stays quiet', (_label, title) => {
+    const r = run(title);
+    expect(r.alert, r.reason).toBe(false);
+  });
+});
+
 describe('hard negatives never alert', () => {
   const cases: [string, string, string][] = [
     ['meta-analysis', 'A meta-analysis of 40 trials questions federal nutrition advice', ''],
@@ -381,6 +409,12 @@ describe('tokenize and decodeEntities', () => {
     expect(t.lower).toEqual(['us', 'and', 'eo', 'rules', 'and', 'ai']);
     expect(t.raw[0]).toBe('US');
     expect('U.S. and E.O. rules & A.I.'.slice(t.start[0], t.end[0])).toBe('U.S.');
+  });
+
+  it('joins an initial to the next word, as a dotted abbreviation', () => {
+    const t = tokenize('S. Korea fines Google');
+    expect(t.lower).toEqual(['s', 'korea', 'fines', 'google']);
+    expect(t.soft[1]).toBe(true);
   });
 
   it('keeps a map from decoded to original offsets', () => {
