@@ -7,8 +7,8 @@
  * 1. Features (features.ts): headline and lead words, stemmed; the kind of event (signing, probe,
  *    lawsuit, ruling, hearing…) and concepts ("kids" = "minors") as words of their own; names with a
  *    number ("gpt5", "grok5", "june12"); documents named ("bill:sb512", "order:14409"); who acts
- *    (the FTC, a court, the Senate, the EU: seeds/stories.yaml `actors`); the labs and programs in
- *    focus. Lab names are kept but weigh nothing (the labs are compared as entities).
+ *    (the FTC, a court, the Senate, the EU: seeds/stories.yaml `actors`; members of Congress who
+ *    lead a headline by surname, each their own); the labs and programs in focus. Lab names are kept but weigh nothing (the labs are compared as entities).
  * 2. Candidates: stories about one of the item's labs or programs that share its rarest words or
  *    its documents (an inverted index, term → stories; the best `maxCandidates` by shared rarity),
  *    plus the latest `latestPerEntity` stories about each of its labs and programs.
@@ -42,7 +42,7 @@
  * scoring is at most (maxCandidates + latestPerEntity × entities) × maxMembers comparisons of a few
  * dozen terms each. None of it grows with the number of stories in the window.
  */
-import type { StoryFeatures } from './features.js';
+import { MEMBER, type StoryFeatures } from './features.js';
 import type { Rarity } from './rarity.js';
 
 export interface ClusterOptions {
@@ -227,6 +227,28 @@ function versionConflict(a: readonly string[], b: readonly string[]): boolean {
 }
 const overlaps = (a: readonly string[], b: readonly string[]) => a.some((x) => b.includes(x));
 
+const isMember = (actor: string) => actor.startsWith(MEMBER);
+
+/**
+ * Who acts differs entirely: no actor in common (nor a compatible pair, such as a court and the
+ * Justice Department). Where both name members of Congress by surname, the surnames decide: Warren's
+ * letter and Cruz's are two events though both come from the Senate.
+ */
+function otherActors(
+  a: readonly string[],
+  b: readonly string[],
+  compatible: ReadonlyMap<string, ReadonlySet<string>>,
+): boolean {
+  const na = a.filter(isMember);
+  const nb = b.filter(isMember);
+  if (na.length && nb.length) return !overlaps(na, nb);
+  const oa = a.filter((x) => !isMember(x));
+  const ob = b.filter((x) => !isMember(x));
+  return (
+    oa.length > 0 && ob.length > 0 && !oa.some((x) => ob.some((y) => x === y || compatible.get(x)?.has(y)))
+  );
+}
+
 /**
  * What a story as a whole says when one of its members is compared: every actor and kind of event
  * its members name (a member that names none stands for them), and every outlet it has a piece from.
@@ -278,12 +300,7 @@ export function pairFeatures(
     sameLabs: sameSet(item.labs, member.labs) ? 1 : 0,
     newLab: member.labs.length > 0 && item.labs.some((l) => !member.labs.includes(l)) ? 1 : 0,
     samePrograms: overlaps(item.programs, member.programs) ? 1 : 0,
-    otherActor:
-      ia.length &&
-      ma.length &&
-      !ia.some((x) => ma.some((y) => x === y || rarity.words.compatibleActors.get(x)?.has(y)))
-        ? 1
-        : 0,
+    otherActor: otherActors(ia, ma, rarity.words.compatibleActors) ? 1 : 0,
     days: Math.max(0, hours - 24) / 24,
     soon: Math.max(0, 1 - hours / SOON_HOURS),
     sameOutlet: item.outlet && (story.outlets ?? [member.outlet]).includes(item.outlet) ? 1 : 0,

@@ -99,6 +99,9 @@ const ANY_ACTOR = 'any';
 /** The kind of event (seeds/stories.yaml `kinds`) of a bill's progress. */
 const LEGISLATION = 'legislation';
 
+/** The prefix of a member of Congress named by surname, as an actor ("member:markey"). */
+export const MEMBER = 'member:';
+
 /** The chambers of Congress, as actors. */
 const CHAMBERS: ReadonlySet<string> = new Set(['senate', 'house']);
 
@@ -147,6 +150,15 @@ export function lawmakerSubject(
   words: StoryWords,
   named: (end: number) => boolean = () => false,
 ): string[] | null {
+  return leadingLawmakers(title, words, named)?.chambers ?? null;
+}
+
+/** Who a headline's leading members of Congress are: their chamber(s) and the surnames it gives. */
+export function leadingLawmakers(
+  title: string,
+  words: StoryWords,
+  named: (end: number) => boolean = () => false,
+): { chambers: string[]; names: string[] } | null {
   const { titles, verbs } = words.lawmakers;
   if (verbs.size === 0) return null;
   const parts = [...title.matchAll(/[^\s,;:]+/gu)].map((m) => ({ text: m[0], at: m.index ?? 0 }));
@@ -170,12 +182,13 @@ export function lawmakerSubject(
   };
   const titled = k > 0;
   let names = 0;
+  const surnames: string[] = [];
   for (; k < parts.length && names <= 6; k++) {
     const word = parts[k]?.text as string;
     const low = lower[k] as string;
     if ((names > 0 || titled) && verbs.has(low)) {
       if (named((parts[k] as { at: number }).at)) return null;
-      return chamber ? [chamber] : ['house', 'senate'];
+      return { chambers: chamber ? [chamber] : ['house', 'senate'], names: [...new Set(surnames)].sort() };
     }
     if (low === 'and' || word === '&') continue;
     if (low === 'colleagues' && names > 0) {
@@ -186,6 +199,8 @@ export function lawmakerSubject(
     if (!/^\p{Lu}/u.test(word) || acronym || words.actors.has(low) || low.split(' ').some(common))
       return null;
     names++;
+    // "Cantwell-Young": each surname of a hyphenated pair.
+    surnames.push(...low.split(' '));
   }
   return null;
 }
@@ -237,7 +252,12 @@ export function itemFeatures(
     match.evidence.some(
       (e) => e.field === 'title' && e.start < end && [...match.labs, ...match.programs].includes(e.entity),
     );
-  let actors = lawmakerSubject(item.title, words, inTitle) ?? actorsOf(item.title, words);
+  const lawmakers = leadingLawmakers(item.title, words, inTitle);
+  // Members named by surname are also actors of their own ("member:warren"): two letters from
+  // different members are two events, even when both go to the same agency about the same lab.
+  let actors = lawmakers
+    ? [...lawmakers.chambers, ...lawmakers.names.map((n) => `${MEMBER}${n}`)]
+    : actorsOf(item.title, words);
   if (actors.length === 0 && opening) actors = actorsOf(opening, words);
   // Agencies do not pass bills: "House panel advances bill to authorize CAISI" and "Committee
   // advances bipartisan bill to authorize the Center for AI Standards" are Congress's event, whose

@@ -257,13 +257,37 @@ describe('story assignment', () => {
     );
     // Read as Commerce acting (Lutnick), the letter shared the story's actor and joined it on the
     // subject's words alone. (Worded closer still, it can join: actors are one feature among several.)
-    expect(letter.actors).toEqual(['house', 'senate']);
+    expect(letter.actors).toEqual(['house', 'senate', 'member:alvarado', 'member:whitcombe']);
     expect(index.assign(letter)).toBeNull();
     const wire = features(
       'Commerce relaxes curbs on Anthropic Fable 5 for allied countries',
       '2026-08-04T11:00:00Z',
     );
     expect(index.assign(wire)?.storyId).toBe(1);
+  });
+
+  it('letters from different members of Congress are two events; one member’s letter is one', () => {
+    const rarity = new Rarity(words, rosterNameTerms(matcher.roster, words));
+    const first = features(
+      'Okafor Presses Commerce on Pre-Release Review of Meta’s Llama 6',
+      '2026-09-02T14:00:00Z',
+    );
+    const other = features(
+      'Lindqvist Warns Commerce Against Waiving Review for Meta’s Llama 6',
+      '2026-09-02T16:00:00Z',
+    );
+    const cosigned = features(
+      'Okafor, Brandt Press Commerce Over Meta Llama 6 Review',
+      '2026-09-02T17:00:00Z',
+    );
+    expect(first.actors).toEqual(['house', 'senate', 'member:okafor']);
+    expect(pairFeatures(other, first, rarity)?.otherActor).toBe(1);
+    expect(pairFeatures(cosigned, first, rarity)?.otherActor).toBe(0);
+    // Without a surname on one side, the chamber decides as before.
+    const senators = features('Senators press Commerce on Meta Llama 6 review', '2026-09-02T18:00:00Z');
+    expect(pairFeatures(senators, first, rarity)?.otherActor).toBe(0);
+    const index = indexOf([first]);
+    expect(index.assign(other)).toBeNull();
   });
 
   it('the Justice Department and the court name one case', () => {
