@@ -52,6 +52,10 @@ const FLOORS = [
   { file: 'stories-holdout-15.jsonl', mode: 'realistic', precision: 0.93, recall: 0.77 },
   { file: 'stories-holdout-16.jsonl', mode: 'busy', precision: 0.93, recall: 0.78 },
   { file: 'stories-holdout-16.jsonl', mode: 'realistic', precision: 0.95, recall: 0.74 },
+  { file: 'stories-holdout-17.jsonl', mode: 'busy', precision: 0.93, recall: 0.72 },
+  { file: 'stories-holdout-17.jsonl', mode: 'realistic', precision: 0.96, recall: 0.69 },
+  { file: 'stories-holdout-18.jsonl', mode: 'busy', precision: 0.86, recall: 0.81 },
+  { file: 'stories-holdout-18.jsonl', mode: 'realistic', precision: 0.94, recall: 0.78 },
 ] as const;
 
 describe('story clustering on the labelled corpora', () => {
