@@ -47,7 +47,7 @@ const LEAD_WEIGHT = 0.5;
  * term ("GPT-5" → gpt5, "June 12" → june12), so model versions and dates tell stories apart.
  */
 export function termsOf(text: string, words: StoryWords): string[] {
-  const tokens = rawTokens(text);
+  const tokens = rawTokens(text).map((t) => words.abbreviations.get(t) ?? t);
   const out: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as string;

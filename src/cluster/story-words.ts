@@ -14,6 +14,8 @@ export const storyWordsSchema = z
   .object({
     stop: words,
     units: words.default(''),
+    /** Short forms read as the word they stand for ("Aug." as "August", so "Aug. 25" is "August 25"). */
+    abbreviations: z.record(z.string().regex(/^[a-z]+$/), z.string().regex(/^[a-z]+$/)).default({}),
     background: z
       .object({
         documents: z.number().int().positive(),
@@ -110,6 +112,8 @@ export interface StoryWords {
   stop: ReadonlySet<string>;
   /** Words that make the number before them a quantity ("30-day", "72 hours"), not a version. */
   units: ReadonlySet<string>;
+  /** Short forms (raw tokens) by the word they stand for. */
+  abbreviations: ReadonlyMap<string, string>;
   /** Background document frequency by stem, out of `backgroundDocuments`. */
   background: ReadonlyMap<string, number>;
   backgroundDocuments: number;
@@ -197,6 +201,7 @@ export function compileStoryWords(file: StoryWordsFile): StoryWords {
   return {
     stop,
     units: new Set(rawTokens(file.units)),
+    abbreviations: new Map(Object.entries(file.abbreviations)),
     background,
     backgroundDocuments: n,
     kinds,

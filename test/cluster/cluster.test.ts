@@ -65,6 +65,16 @@ describe('words', () => {
     expect(t).not.toContain('the');
   });
 
+  it('a month shortened before a day names the same date as the month spelt out', () => {
+    expect(termsOf('The Aug. 25 order sets a Sept. 3 deadline', words)).toEqual(
+      expect.arrayContaining(['august25', 'september3']),
+    );
+    const rarity = new Rarity(words, rosterNameTerms(matcher.roster, words));
+    const wire = features('What the Aug. 25 AI order asks of Meta', '2026-08-27T10:00:00Z');
+    const register = features('Meta and the AI order of August 25: what it asks', '2026-08-27T12:00:00Z');
+    expect(pairFeatures(wire, register, rarity)).toMatchObject({ sameVersion: 1, otherVersion: 0 });
+  });
+
   it('reworded words of one meaning meet as a concept', () => {
     const kids = termsOf('FTC asks about chatbots and kids', words);
     const minors = termsOf('FTC asks about AI companions and minors', words);
