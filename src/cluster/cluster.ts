@@ -129,11 +129,24 @@ const SOON_HOURS = 12;
 /** A member this alike settles it: the story's other members need not be looked at. */
 const SURE = 0.95;
 
+/** A weighted term set as parallel arrays, for looping, and as a map, for looking up. */
+interface TermVector {
+  terms: string[];
+  weights: number[];
+  byTerm: Map<string, number>;
+}
+
+function vectorOf(a: Readonly<Record<string, number>>): TermVector {
+  const terms = Object.keys(a);
+  const weights = terms.map((t) => a[t] as number);
+  return { terms, weights, byTerm: new Map(terms.map((t, i) => [t, weights[i] as number])) };
+}
+
 /** Rarity-weighted length of a weighted term set. */
-function norm(a: Readonly<Record<string, number>>, rarity: Rarity): number {
+function norm(a: TermVector, rarity: Rarity): number {
   let n = 0;
-  for (const t in a) {
-    const w = (a[t] as number) * rarity.idf(t);
+  for (let i = 0; i < a.terms.length; i++) {
+    const w = (a.weights[i] as number) * rarity.idf(a.terms[i] as string);
     n += w * w;
   }
   return Math.sqrt(n);
@@ -141,19 +154,22 @@ function norm(a: Readonly<Record<string, number>>, rarity: Rarity): number {
 
 /** Rarity-weighted cosine of two weighted term sets (with their lengths), and the rarity they share. */
 function cosine(
-  a: Readonly<Record<string, number>>,
+  a: TermVector,
   na: number,
-  b: Readonly<Record<string, number>>,
+  b: TermVector,
   nb: number,
   rarity: Rarity,
 ): { cos: number; shared: number } {
+  // Loop over the shorter set, look up in the longer one.
+  const [x, y] = a.terms.length <= b.terms.length ? [a, b] : [b, a];
   let dot = 0;
   let shared = 0;
-  for (const t in a) {
-    const bt = b[t];
-    if (bt === undefined) continue;
+  for (let k = 0; k < x.terms.length; k++) {
+    const t = x.terms[k] as string;
+    const yt = y.byTerm.get(t);
+    if (yt === undefined) continue;
     const i = rarity.idf(t);
-    dot += (a[t] as number) * bt * i * i;
+    dot += (x.weights[k] as number) * yt * i * i;
     shared += i;
   }
   return { cos: na && nb ? dot / (na * nb) : 0, shared };
@@ -163,7 +179,9 @@ function cosine(
 interface Derived {
   ms: number;
   /** The headline's terms as weights, for the headline cosine. */
-  title: Record<string, number>;
+  title: TermVector;
+  /** Headline and lead terms as weights, for the text cosine. */
+  text: TermVector;
   /** The headline's words alone (no kinds or concepts), for telling one document under two headlines. */
   words: string[];
   wordSet: Set<string>;
@@ -189,7 +207,8 @@ function derived(f: StoryFeatures): Derived {
     const versions = Object.keys(f.terms).filter((t) => VERSION.test(t));
     d = {
       ms: Date.parse(f.at),
-      title,
+      title: vectorOf(title),
+      text: vectorOf(f.terms),
       words,
       wordSet: new Set(words),
       versions,
@@ -206,7 +225,7 @@ function withNorms(f: StoryFeatures, rarity: Rarity): Derived {
   const d = derived(f);
   if (d.docs < 0 || Math.abs(rarity.documents - d.docs) > Math.max(8, d.docs / 50)) {
     d.docs = rarity.documents;
-    d.textNorm = norm(f.terms, rarity);
+    d.textNorm = norm(d.text, rarity);
     d.titleNorm = norm(d.title, rarity);
   }
   return d;
@@ -279,7 +298,7 @@ export function pairFeatures(
   if (versionConflict(derived(item).versions, derived(member).versions)) return null;
   const a = withNorms(item, rarity);
   const b = withNorms(member, rarity);
-  const text = cosine(item.terms, a.textNorm, member.terms, b.textNorm, rarity);
+  const text = cosine(a.text, a.textNorm, b.text, b.textNorm, rarity);
   const title = cosine(a.title, a.titleNorm, b.title, b.titleNorm, rarity);
   const hours = Math.abs(a.ms - b.ms) / HOUR;
   const ia = item.actors ?? [];
@@ -442,14 +461,26 @@ export class StoryIndex {
         if (!overlap.has(id)) overlap.set(id, 0);
       }
     }
-    const candidates = [...overlap]
-      .filter(([id]) => {
-        const story = this.stories.get(id);
-        return !!story && [...story.labs, ...story.programs].some((e) => entities.has(e));
-      })
-      .sort((a, b) => b[1] - a[1] || b[0] - a[0])
-      .slice(0, o.maxCandidates + o.latestPerEntity)
-      .map(([id]) => id);
+    // The best by shared rarity (ties: the later story), among stories about the item's labs or
+    // programs, kept in order as they are found: no sort of every story that shares a word.
+    const limit = o.maxCandidates + o.latestPerEntity;
+    const has = (e: string) => entities.has(e);
+    const top: [number, number][] = [];
+    for (const [id, w] of overlap) {
+      const last = top[top.length - 1];
+      if (top.length === limit && last && (w < last[1] || (w === last[1] && id < last[0]))) continue;
+      const story = this.stories.get(id);
+      if (!story || !(story.labs.some(has) || story.programs.some(has))) continue;
+      let k = top.length;
+      while (k > 0) {
+        const [pid, pw] = top[k - 1] as [number, number];
+        if (pw > w || (pw === w && pid > id)) break;
+        k--;
+      }
+      top.splice(k, 0, [id, w]);
+      if (top.length > limit) top.pop();
+    }
+    const candidates = top.map(([id]) => id);
     const at = derived(item).ms;
     const windowMs = o.windowHours * HOUR;
     const documentMs = o.documentWindowHours * HOUR;
