@@ -12,6 +12,18 @@ beforeAll(() => {
 
 const run = (title: string, summary = ''): MatchResult => matcher.match({ title, summary });
 
+/** One test per labelled headline: each alerts, or each stays quiet (the reason shows on failure). */
+const alertsEach = (cases: [string, string][]) =>
+  it.each(cases)('%s', (_label, title) => {
+    const r = run(title);
+    expect(r.alert, r.reason).toBe(true);
+  });
+const quietEach = (cases: [string, string][]) =>
+  it.each(cases)('%s stays quiet', (_label, title) => {
+    const r = run(title);
+    expect(r.alert, r.reason).toBe(false);
+  });
+
 /** Every evidence span must cut its own text out of the field it names. */
 function expectSpansExact(title: string, summary: string, r: MatchResult): void {
   for (const e of r.evidence) {
@@ -37,10 +49,7 @@ describe('state and foreign governments acting on a lab’s AI alert', () => {
     ['a fine as a noun', 'Meta hit with €200 million EU privacy fine over Llama training data'],
     ['a lab by what it makes', 'Judge says the Pentagon overstepped in shunning the Claude maker'],
   ];
-  it.each(alerts)('%s', (_label, title) => {
-    const r = run(title);
-    expect(r.alert, r.reason).toBe(true);
-  });
+  alertsEach(alerts);
 
   const quiet: [string, string][] = [
     ['authors suing in a state', 'Authors sue Meta in California over books used to train Llama'],
@@ -49,10 +58,7 @@ describe('state and foreign governments acting on a lab’s AI alert', () => {
     ['a country in passing', 'OpenAI opens an office in Seoul as ChatGPT use grows'],
     ['fine-tuning', 'OpenAI lets EU developers fine-tune GPT models on their own data'],
   ];
-  it.each(quiet)('%s stays quiet', (_label, title) => {
-    const r = run(title);
-    expect(r.alert, r.reason).toBe(false);
-  });
+  quietEach(quiet);
 });
 
 describe('headlines that shorten who acts', () => {
@@ -66,10 +72,7 @@ describe('headlines that shorten who acts', () => {
     ['a country by its initial', 'S. Korea designates xAI a high-impact AI operator'],
     ['a capital asking for answers', 'Brussels demands answers from OpenAI on its newest model'],
   ];
-  it.each(alerts)('%s', (_label, title) => {
-    const r = run(title);
-    expect(r.alert, r.reason).toBe(true);
-  });
+  alertsEach(alerts);
 
   const quiet: [string, string][] = [
     ['a namesake investor', 'Warren Buffett presses OpenAI on chatbot safety'],
@@ -77,10 +80,7 @@ describe('headlines that shorten who acts', () => {
     ['investors asking for answers', 'Investors demand answers from OpenAI on its newest model'],
     ['a lab designating its own people', 'OpenAI designates a new head of model safety'],
   ];
-  it.each(quiet)('%s stays quiet', (_label, title) => {
-    const r = run(title);
-    expect(r.alert, r.reason).toBe(false);
-  });
+  quietEach(quiet);
 });
 
 describe('hard negatives never alert', () => {
