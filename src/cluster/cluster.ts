@@ -8,7 +8,8 @@
  *    lawsuit, ruling, hearing…) and concepts ("kids" = "minors") as words of their own; names with a
  *    number ("gpt5", "grok5", "june12"); documents named ("bill:sb512", "order:14409"); who acts
  *    (the FTC, a court, the Senate, the EU: seeds/stories.yaml `actors`; members of Congress who
- *    lead a headline by surname, each their own); the labs and programs in focus. Lab names are kept but weigh nothing (the labs are compared as entities).
+ *    lead a headline by surname, each their own); the labs and programs in focus. Lab names are
+ *    kept but weigh nothing (the labs are compared as entities).
  * 2. Candidates: stories about one of the item's labs or programs that share its rarest words or
  *    its documents (an inverted index, term → stories; the best `maxCandidates` by shared rarity),
  *    plus the latest `latestPerEntity` stories about each of its labs and programs.
