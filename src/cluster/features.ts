@@ -205,6 +205,28 @@ export function leadingLawmakers(
   return null;
 }
 
+/**
+ * Who acts in the event a headline reports, else its `opening` sentence: members of Congress who
+ * lead it (their chamber, and each surname as an actor of its own, "member:warren", so that two
+ * members' letters to one agency about one lab are two events), else the actors it names. Agencies
+ * do not pass bills: under a headline about legislation ("Committee advances bill to authorize the
+ * Center for AI Standards") they are its subject, not who acts. `named` as for lawmakerSubject.
+ */
+export function whoActs(
+  title: string,
+  opening: string,
+  kinds: readonly string[],
+  words: StoryWords,
+  named: (end: number) => boolean = () => false,
+): string[] {
+  const lawmakers = leadingLawmakers(title, words, named);
+  let actors = lawmakers
+    ? [...lawmakers.chambers, ...lawmakers.names.map((n) => `${MEMBER}${n}`)]
+    : actorsOf(title, words);
+  if (actors.length === 0 && opening) actors = actorsOf(opening, words);
+  return kinds.includes(LEGISLATION) ? actors.filter((a) => !words.agencies.has(a)) : actors;
+}
+
 export function kindsOf(terms: readonly string[]): string[] {
   return [...new Set(terms.filter((t) => t.startsWith('~')).map((t) => t.slice(1)))].sort();
 }
@@ -252,17 +274,7 @@ export function itemFeatures(
     match.evidence.some(
       (e) => e.field === 'title' && e.start < end && [...match.labs, ...match.programs].includes(e.entity),
     );
-  const lawmakers = leadingLawmakers(item.title, words, inTitle);
-  // Members named by surname are also actors of their own ("member:warren"): two letters from
-  // different members are two events, even when both go to the same agency about the same lab.
-  let actors = lawmakers
-    ? [...lawmakers.chambers, ...lawmakers.names.map((n) => `${MEMBER}${n}`)]
-    : actorsOf(item.title, words);
-  if (actors.length === 0 && opening) actors = actorsOf(opening, words);
-  // Agencies do not pass bills: "House panel advances bill to authorize CAISI" and "Committee
-  // advances bipartisan bill to authorize the Center for AI Standards" are Congress's event, whose
-  // subject is Commerce's center.
-  if (kinds.includes(LEGISLATION)) actors = actors.filter((a) => !words.agencies.has(a));
+  const actors = whoActs(item.title, opening, kinds, words, inTitle);
   return {
     terms,
     title: [...new Set(title)],

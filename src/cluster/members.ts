@@ -4,14 +4,7 @@
  */
 import type { Roster } from '../roster/schema.js';
 import { normaliseTitle } from '../text/title.js';
-import {
-  actorsOf,
-  identifiersOf,
-  kindsOf,
-  lawmakerSubject,
-  type StoryFeatures,
-  termsOf,
-} from './features.js';
+import { identifiersOf, kindsOf, type StoryFeatures, termsOf, whoActs } from './features.js';
 import type { StoryWords } from './story-words.js';
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
@@ -42,14 +35,15 @@ export function titleFeatures(
   words: StoryWords,
 ): StoryFeatures {
   const terms = termsOf(title, words);
+  const kinds = kindsOf(terms);
   return {
     terms: Object.fromEntries(terms.map((t) => [t, 1])),
     title: [...new Set(terms)],
     ids: identifiersOf(title, words),
-    kinds: kindsOf(terms),
+    kinds,
     labs,
     programs,
-    actors: lawmakerSubject(title, words) ?? actorsOf(title, words),
+    actors: whoActs(title, '', kinds, words),
     at,
     headline: normaliseTitle(title),
   };

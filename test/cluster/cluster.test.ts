@@ -20,7 +20,7 @@ import {
   loadStoryWords,
   parseStoryWords,
 } from '../../src/cluster/load-story-words.js';
-import { readFeatures, rosterNameTerms } from '../../src/cluster/members.js';
+import { readFeatures, rosterNameTerms, titleFeatures } from '../../src/cluster/members.js';
 import { Rarity } from '../../src/cluster/rarity.js';
 import { stem } from '../../src/cluster/words.js';
 import { compileMatcher } from '../../src/match/matcher.js';
@@ -450,6 +450,20 @@ describe('stored members', () => {
 
   it('features of another shape are not read as ours', () => {
     expect(readFeatures({ ...JSON.parse(JSON.stringify(stored)), outlet: 7 })).toBeNull();
+  });
+
+  it('a source stored without features names who acts as a new headline-only item would', () => {
+    for (const title of [
+      'Okafor Presses Commerce on Pre-Release Review of Meta’s Llama 6',
+      'Committee Advances Bipartisan Bill to Authorize the Center for AI Standards and Innovation',
+    ]) {
+      const fresh = features(title, '2026-09-02T14:00:00Z');
+      const older = titleFeatures(title, '2026-09-02T14:00:00Z', fresh.labs, fresh.programs, words);
+      expect(older.actors).toEqual(fresh.actors);
+    }
+    expect(
+      titleFeatures('Okafor Presses Commerce on Meta Llama 6', '2026-09-02T14:00:00Z', [], [], words).actors,
+    ).toContain('member:okafor');
   });
 });
 
