@@ -20,11 +20,16 @@
  *    shared program, actors that differ entirely, hours apart (coverage of one event comes in a
  *    burst), days apart, an outlet the story already has a piece from (an outlet seldom files twice
  *    on one event, and often on several events about one lab), same document, same or another
- *    numbered name. A member that names no actor or kind of event stands for its story's (the
- *    actors and kinds of all its members), so coverage that says only "Microsoft confirms probe"
- *    does not carry a senators' letter into the FTC's story. A logistic model
- *    (seeds/stories.yaml, fitted on the labelled story sets by test/fit-story-model.ts, as Miranda
- *    et al. 2018 learn theirs) turns them into the probability that both report one event.
+ *    numbered name; and how much each side says (headline words, actors, kinds, labs named), which
+ *    tells how far a short headline's silence counts against it. A member that names no actor or
+ *    kind of event stands for its story's (the actors and kinds of all its members), so coverage
+ *    that says only "Microsoft confirms probe" does not carry a senators' letter into the FTC's
+ *    story. Boosted decision trees (boosted.ts; seeds/story-model.json, fitted on the labelled
+ *    story sets by test/fit-story-model.ts, as Miranda et al. 2018 learn their model) turn them
+ *    into the probability that both report one event: trees, because the evidence combines (a
+ *    little shared wording is enough an hour apart from another outlet, not a day apart or from
+ *    the same one). A pair naming different actors counts only when that probability clears
+ *    `otherActorJoin`.
  *    Vetoes: different documents of one kind (SB 512 and AB 77), the same name with another number
  *    (Grok 4 and Grok 5), labs that disagree entirely. One document under two headlines (one
  *    headline's words within the other's) is the same story up to `documentWindowHours` apart: an
@@ -41,8 +46,10 @@
  * Cost per item: the features are linear in its length; the index lookup touches at most
  * `maxPostings` stories for each of `probeTerms` terms and `latestPerEntity` per lab or program;
  * scoring is at most (maxCandidates + latestPerEntity × entities) × maxMembers comparisons of a few
- * dozen terms each. None of it grows with the number of stories in the window.
+ * dozen terms each, and a walk of the model's trees (200 trees, 4 questions deep) for each. None of
+ * it grows with the number of stories in the window.
  */
+import { type BoostedTrees, boostedScore, sigmoid } from './boosted.js';
 import { MEMBER, type StoryFeatures } from './features.js';
 import type { Rarity } from './rarity.js';
 
@@ -90,20 +97,31 @@ export const PAIR_FEATURES = [
   'sameDocument',
   'sameVersion',
   'otherVersion',
+  'hours',
+  'itemWords',
+  'memberWords',
+  'sameActor',
+  'itemActors',
+  'memberActors',
+  'itemKinds',
+  'memberKinds',
+  'itemLabs',
+  'memberLabs',
 ] as const;
 export type PairFeature = (typeof PAIR_FEATURES)[number];
 
 /**
- * A logistic model over the pair features (seeds/stories.yaml, fitted by test/fit-story-model.ts on
+ * Boosted trees over the pair features (seeds/story-model.json, fitted by test/fit-story-model.ts on
  * the labelled story sets): the probability that two items report the same event. `join` is the
  * probability an item needs to join a story; `settledJoin` the one it needs to join a story whose
  * alert has already gone out.
  */
 export interface StoryModel {
-  weights: Record<PairFeature, number>;
-  bias: number;
+  trees: BoostedTrees;
   join: number;
   settledJoin: number;
+  /** The probability a pair naming different actors needs before it counts at all. */
+  otherActorJoin: number;
 }
 
 export interface IndexedStory {
@@ -127,6 +145,8 @@ const HOUR = 3_600_000;
  * story than a day apart (`soon` falls from 1 to 0 over these hours; `days` counts from a day on).
  */
 const SOON_HOURS = 12;
+/** Hours apart, as the model sees them: past the window, only one document is ever joined. */
+const MAX_HOURS = 72;
 /** A member this alike settles it: the story's other members need not be looked at. */
 const SURE = 0.95;
 
@@ -327,6 +347,16 @@ export function pairFeatures(
     sameDocument,
     sameVersion: overlaps(a.versions, b.versions) ? 1 : 0,
     otherVersion: a.versions.length && b.versions.length && !overlaps(a.versions, b.versions) ? 1 : 0,
+    hours: Math.min(hours, MAX_HOURS),
+    itemWords: a.words.length,
+    memberWords: b.words.length,
+    sameActor: overlaps(ia, ma) ? 1 : 0,
+    itemActors: ia.length,
+    memberActors: ma.length,
+    itemKinds: item.kinds.length,
+    memberKinds: mk.length,
+    itemLabs: item.labs.length,
+    memberLabs: member.labs.length,
   };
 }
 
@@ -363,9 +393,24 @@ function groupedByAggregator(a: StoryFeatures, b: StoryFeatures): boolean {
 }
 
 export function pairProbability(x: Record<PairFeature, number>, model: StoryModel): number {
-  let z = model.bias;
-  for (const f of PAIR_FEATURES) z += model.weights[f] * x[f];
-  return 1 / (1 + Math.exp(-z));
+  return sigmoid(
+    boostedScore(
+      model.trees,
+      PAIR_FEATURES.map((f) => x[f]),
+    ),
+  );
+}
+
+/**
+ * The probability a member lends its story: the pair's, except that two items naming different
+ * actors (a senator's letter, an agency's inquiry) count only when the model is nearly sure. The
+ * labelled sets hold few such pairs with alike headlines, and most of them are one event whose
+ * headlines name a second party, so the model forgives different actors more than a wrong merge
+ * can afford.
+ */
+export function joinProbability(x: Record<PairFeature, number>, model: StoryModel): number {
+  const p = pairProbability(x, model);
+  return x.otherActor && p < model.otherActorJoin ? 0 : p;
 }
 
 /**
@@ -504,7 +549,7 @@ export class StoryIndex {
         }
         if (gap > windowMs) continue;
         const x = pairFeatures(item, m, this.rarity, story);
-        p = Math.max(p, x ? pairProbability(x, this.model) : 0);
+        p = Math.max(p, x ? joinProbability(x, this.model) : 0);
         if (p >= SURE) break;
       }
       if (p < 0) continue;

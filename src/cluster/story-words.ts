@@ -3,7 +3,8 @@
  * tables. Pure; src/cluster/load-story-words.ts reads the file.
  */
 import { z } from 'zod';
-import { PAIR_FEATURES, type PairFeature, type StoryModel } from './cluster.js';
+import type { BoostedTrees } from './boosted.js';
+import type { StoryModel } from './cluster.js';
 import { rawTokens, stem } from './words.js';
 
 const words = z
@@ -72,14 +73,11 @@ export const storyWordsSchema = z
       .default([]),
     model: z
       .object({
-        weights: z
-          .object(
-            Object.fromEntries(PAIR_FEATURES.map((f) => [f, z.number()])) as Record<PairFeature, z.ZodNumber>,
-          )
-          .strict(),
-        bias: z.number(),
+        /** The fitted trees (src/cluster/boosted.ts), a JSON file beside this one. */
+        trees: z.string().regex(/^[\w.-]+\.json$/),
         join: z.number().gt(0).lt(1),
         settledJoin: z.number().gt(0).lt(1),
+        otherActorJoin: z.number().gt(0).lt(1),
       })
       .strict(),
   })
@@ -146,7 +144,8 @@ export interface StoryWords {
 const FREQUENT_SHARE = 1 / 4;
 const COMMON_SHARE = 1 / 12;
 
-export function compileStoryWords(file: StoryWordsFile): StoryWords {
+/** The word lists, compiled, with the model's fitted trees (read from the file `model.trees` names). */
+export function compileStoryWords(file: StoryWordsFile, trees: BoostedTrees): StoryWords {
   const stop = new Set<string>();
   for (const w of rawTokens(file.stop)) {
     stop.add(w);
@@ -212,6 +211,6 @@ export function compileStoryWords(file: StoryWordsFile): StoryWords {
     actorContext: new Set(rawTokens(file.actorContext)),
     agencies: new Set(file.agencies),
     compatibleActors,
-    model: file.model,
+    model: { ...file.model, trees },
   };
 }

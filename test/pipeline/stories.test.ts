@@ -152,7 +152,8 @@ beforeAll(async () => {
       title: 'Zuckerberg’s AI lab is Washington’s last holdout on model reviews',
       description: '',
       link: 'https://harborpost.example/x',
-      pubDate: '2026-06-23T14:00:00Z',
+      // The day before: its own words would not carry it so far (hours apart, they would).
+      pubDate: '2026-06-22T09:00:00Z',
     },
     token: 'CBMiHOLDOUTmeta0gEA',
   };
@@ -333,7 +334,8 @@ describe('one alert per real-world story', () => {
     expect(stories[0]?.sources.map((s) => s.outlet).sort()).toEqual(['Capitol Ledger', 'Harbor Post']);
     expect(await alertsOf(grouped.store, stories[0]?.id ?? 0)).toHaveLength(1);
     await grouped.store.close();
-    // The same two headlines without Google's list: two stories (the words alone do not join them).
+    // The same two headlines without Google's list: two stories (the words alone do not join them
+    // thirty hours apart).
     const apart = await setup(['/gnews/llama-alone', '/gnews/llama'], '2026-06-24T12:00:00Z');
     await apart.poll();
     expect(await apart.store.latestStories(10)).toHaveLength(2);
