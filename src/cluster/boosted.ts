@@ -122,7 +122,7 @@ function compiled(model: BoostedTrees): Compiled {
 }
 
 /** The log-odds the trees give a pair whose features are `x` (in the model's feature order). */
-export function boostedScore(model: BoostedTrees, x: readonly number[]): number {
+export function boostedScore(model: BoostedTrees, x: ArrayLike<number>): number {
   const { roots, feature, threshold, left, right, value, offsets } = compiled(model);
   let z = model.base;
   for (const [f, w] of offsets) z += w * (x[f] as number);

@@ -392,13 +392,12 @@ function groupedByAggregator(a: StoryFeatures, b: StoryFeatures): boolean {
   return !!br && !!a.related?.some((r) => br.includes(r));
 }
 
+/** The pair's features in the model's order, reused from call to call (scoring is synchronous). */
+const scratch = new Float64Array(PAIR_FEATURES.length);
+
 export function pairProbability(x: Record<PairFeature, number>, model: StoryModel): number {
-  return sigmoid(
-    boostedScore(
-      model.trees,
-      PAIR_FEATURES.map((f) => x[f]),
-    ),
-  );
+  for (let i = 0; i < PAIR_FEATURES.length; i++) scratch[i] = x[PAIR_FEATURES[i] as PairFeature];
+  return sigmoid(boostedScore(model.trees, scratch));
 }
 
 /**
