@@ -89,10 +89,10 @@ interface Compiled {
 const compiledCache = new WeakMap<BoostedTrees, Compiled>();
 
 function compiled(model: BoostedTrees): Compiled {
-  let c = compiledCache.get(model);
-  if (c) return c;
+  const cached = compiledCache.get(model);
+  if (cached) return cached;
   const size = model.trees.reduce((n, t) => n + t.feature.length, 0);
-  c = {
+  const c: Compiled = {
     roots: new Int32Array(model.trees.length),
     feature: new Int32Array(size),
     threshold: new Float64Array(size),
@@ -106,14 +106,13 @@ function compiled(model: BoostedTrees): Compiled {
   };
   let at = 0;
   model.trees.forEach((t, k) => {
-    (c as Compiled).roots[k] = at;
+    c.roots[k] = at;
     for (let i = 0; i < t.feature.length; i++) {
-      const cc = c as Compiled;
-      cc.feature[at + i] = t.feature[i] as number;
-      cc.threshold[at + i] = t.threshold[i] as number;
-      cc.left[at + i] = at + (t.left[i] as number);
-      cc.right[at + i] = at + (t.right[i] as number);
-      cc.value[at + i] = t.value[i] as number;
+      c.feature[at + i] = t.feature[i] as number;
+      c.threshold[at + i] = t.threshold[i] as number;
+      c.left[at + i] = at + (t.left[i] as number);
+      c.right[at + i] = at + (t.right[i] as number);
+      c.value[at + i] = t.value[i] as number;
     }
     at += t.feature.length;
   });

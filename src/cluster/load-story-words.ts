@@ -39,13 +39,10 @@ let bundled: StoryWords | undefined;
 
 /** The bundled word lists, read on first use and kept; or another file's, read each time. */
 export function loadStoryWords(file?: string, refitting = false): StoryWords {
-  if (refitting)
-    return parseStoryWords(
-      readSeedText(file ?? defaultStoryWordsPath()),
-      file ?? defaultStoryWordsPath(),
-      true,
-    );
-  if (file) return parseStoryWords(readSeedText(file), file);
+  if (file || refitting) {
+    const f = file ?? defaultStoryWordsPath();
+    return parseStoryWords(readSeedText(f), f, refitting);
+  }
   bundled ??= parseStoryWords(readSeedText(defaultStoryWordsPath()), defaultStoryWordsPath());
   return bundled;
 }

@@ -8,7 +8,7 @@
  * native or WebAssembly builds or unmaintained, and the fit is a development step (run by
  * test/fit-story-model.ts), not part of the bot.
  */
-import type { BoostedTrees, Tree } from '../../src/cluster/boosted.js';
+import { type BoostedTrees, sigmoid, type Tree } from '../../src/cluster/boosted.js';
 
 export interface BoostOptions {
   trees: number;
@@ -96,7 +96,7 @@ export function fitBoosted(
 
   for (let t = 0; t < o.trees; t++) {
     for (let i = 0; i < n; i++) {
-      const p = 1 / (1 + Math.exp(-(score[i] as number)));
+      const p = sigmoid(score[i] as number);
       grad[i] = p - (labels[i] as number);
       hess[i] = Math.max(p * (1 - p), 1e-12);
     }
