@@ -16,6 +16,7 @@ import {
   stripOutletSuffix,
   stripWordPressFooter,
 } from './attribution.js';
+import { simpleHtmlText } from './simple-html.js';
 import type { FeedItem } from './types.js';
 
 /** A raw item as rss-parser returns it: loosely typed, fields may be missing or not strings. */
@@ -106,13 +107,19 @@ function collapse(text: string): string {
   return text.replace(INVISIBLE, '').replace(/\s+/g, ' ').trim();
 }
 
+/** html-to-text alone, without the fast path: the reference that simple-html.ts is held to. */
+export function htmlToPlainTextByParser(html: string): string {
+  return collapse(htmlConverter(html));
+}
+
 /** HTML (or text that may carry tags and entities) → one line of plain text. Never throws. */
 export function htmlToPlainText(html: string): string {
   if (typeof html !== 'string' || html === '') return '';
   if (!/[<&]/.test(html)) return collapse(html);
   try {
     // Cut here rather than let html-to-text do it: it would also print a warning on stderr per item.
-    return collapse(htmlConverter(html.length > MAX_HTML_INPUT ? html.slice(0, MAX_HTML_INPUT) : html));
+    const cut = html.length > MAX_HTML_INPUT ? html.slice(0, MAX_HTML_INPUT) : html;
+    return collapse(simpleHtmlText(cut) ?? htmlConverter(cut));
   } catch {
     // Very unlikely with html-to-text, but a bad item must not fail the feed: fall back to crude stripping.
     return collapse(html.replace(/<[^>]*>/g, ' '));
