@@ -12,24 +12,27 @@
  *    kept but weigh nothing (the labs are compared as entities).
  * 2. Candidates: stories about one of the item's labs or programs that share its rarest words or
  *    its documents (an inverted index, term → stories; the best `maxCandidates` by shared rarity),
- *    plus the latest `latestPerEntity` stories about each of its labs and programs.
+ *    plus the latest `latestPerEntity` stories about each of its labs and programs, plus the best
+ *    `maxUnrelated` stories about none of them that share its rare words: coverage of one order
+ *    names the labs it binds in one headline and only the program in the next, and one in six
+ *    same-story pairs of the labelled sets shares no lab or program.
  * 3. Each candidate's latest `maxMembers` members are compared with the item as they were written
  *    (a story's vocabulary does not grow as sources come in). Per pair, feature families are scored
  *    on their own (`pairFeatures`): rarity-weighted cosine of the headlines and of headline+lead,
  *    the rarity the two share, same or other kind of event, same labs, a lab the member lacks, a
- *    shared program, actors that differ entirely, hours apart (coverage of one event comes in a
- *    burst), days apart, an outlet the story already has a piece from (an outlet seldom files twice
- *    on one event, and often on several events about one lab), same document, same or another
- *    numbered name; and how much each side says (headline words, actors, kinds, labs named), which
- *    tells how far a short headline's silence counts against it. A member that names no actor or
- *    kind of event stands for its story's (the actors and kinds of all its members), so coverage
- *    that says only "Microsoft confirms probe" does not carry a senators' letter into the FTC's
- *    story. Boosted decision trees (boosted.ts; seeds/story-model.json, fitted on the labelled
- *    story sets by test/fit-story-model.ts, as Miranda et al. 2018 learn their model) turn them
- *    into the probability that both report one event: trees, because the evidence combines (a
- *    little shared wording is enough an hour apart from another outlet, not a day apart or from
- *    the same one). A pair naming different actors counts only when that probability clears
- *    `otherActorJoin`.
+ *    shared program, any lab or program in common, actors that differ entirely, hours apart
+ *    (coverage of one event comes in a burst), days apart, an outlet the story already has a piece
+ *    from (an outlet seldom files twice on one event, and often on several events about one lab),
+ *    same document, same or another numbered name; and how much each side says (headline words,
+ *    actors, kinds, labs named), which tells how far a short headline's silence counts against it.
+ *    A member that names no actor or kind of event stands for its story's (the actors and kinds of
+ *    all its members), so coverage that says only "Microsoft confirms probe" does not carry a
+ *    senators' letter into the FTC's story. Boosted decision trees (boosted.ts;
+ *    seeds/story-model.json, fitted on the labelled story sets by test/fit-story-model.ts, as
+ *    Miranda et al. 2018 learn their model) turn them into the probability that both report one
+ *    event: trees, because the evidence combines (a little shared wording is enough an hour apart
+ *    from another outlet, not a day apart or from the same one). A pair naming different actors
+ *    counts only when that probability clears `otherActorJoin`.
  *    Vetoes: different documents of one kind (SB 512 and AB 77), the same name with another number
  *    (Grok 4 and Grok 5), labs that disagree entirely. One document under two headlines (one
  *    headline's words within the other's) is the same story up to `documentWindowHours` apart: an
@@ -45,9 +48,9 @@
  *
  * Cost per item: the features are linear in its length; the index lookup touches at most
  * `maxPostings` stories for each of `probeTerms` terms and `latestPerEntity` per lab or program;
- * scoring is at most (maxCandidates + latestPerEntity × entities) × maxMembers comparisons of a few
- * dozen terms each, and a walk of the model's trees (200 trees, 4 questions deep) for each. None of
- * it grows with the number of stories in the window.
+ * scoring is at most (maxCandidates + latestPerEntity × entities + maxUnrelated) × maxMembers
+ * comparisons of a few dozen terms each, and a walk of the model's trees (200 trees, 4 questions
+ * deep) for each. None of it grows with the number of stories in the window.
  */
 import { type BoostedTrees, boostedScore, sigmoid } from './boosted.js';
 import { MEMBER, type StoryFeatures } from './features.js';
@@ -68,6 +71,11 @@ export interface ClusterOptions {
   probeTerms: number;
   /** The latest stories about each of the item's labs and programs, always compared. */
   latestPerEntity: number;
+  /**
+   * Stories about none of the item's labs and programs that share its rarest words, compared too:
+   * coverage of one order names the labs in one headline and only the program in the next.
+   */
+  maxUnrelated: number;
 }
 
 export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
@@ -78,6 +86,7 @@ export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
   maxMembers: 5,
   probeTerms: 10,
   latestPerEntity: 4,
+  maxUnrelated: 4,
 };
 
 /** What is compared between an item and one member of a story; the model weighs each. */
@@ -107,6 +116,7 @@ export const PAIR_FEATURES = [
   'memberKinds',
   'itemLabs',
   'memberLabs',
+  'sharedEntity',
 ] as const;
 export type PairFeature = (typeof PAIR_FEATURES)[number];
 
@@ -357,6 +367,7 @@ export function pairFeatures(
     memberKinds: mk.length,
     itemLabs: item.labs.length,
     memberLabs: member.labs.length,
+    sharedEntity: overlaps(item.labs, member.labs) || overlaps(item.programs, member.programs) ? 1 : 0,
   };
 }
 
@@ -410,6 +421,24 @@ export function pairProbability(x: Record<PairFeature, number>, model: StoryMode
 export function joinProbability(x: Record<PairFeature, number>, model: StoryModel): number {
   const p = pairProbability(x, model);
   return x.otherActor && p < model.otherActorJoin ? 0 : p;
+}
+
+/** Whether (id, weight) would enter a list kept best first (ties: the later id), `limit` long. */
+function fits(top: readonly [number, number][], limit: number, id: number, w: number): boolean {
+  const last = top[top.length - 1];
+  return limit > 0 && !(top.length >= limit && last && (w < last[1] || (w === last[1] && id < last[0])));
+}
+
+/** Insert (id, weight) into such a list, once `fits` said it enters. */
+function keepBest(top: [number, number][], limit: number, id: number, w: number): void {
+  let k = top.length;
+  while (k > 0) {
+    const [pid, pw] = top[k - 1] as [number, number];
+    if (pw > w || (pw === w && pid > id)) break;
+    k--;
+  }
+  top.splice(k, 0, [id, w]);
+  if (top.length > limit) top.pop();
 }
 
 /**
@@ -507,24 +536,24 @@ export class StoryIndex {
       }
     }
     // The best by shared rarity (ties: the later story), among stories about the item's labs or
-    // programs, kept in order as they are found: no sort of every story that shares a word.
-    const limit = o.maxCandidates + o.latestPerEntity;
+    // programs, and apart from them the best few about other labs or none that share its rare
+    // words; kept in order as they are found: no sort of every story that shares a word.
     const has = (e: string) => entities.has(e);
-    const top: [number, number][] = [];
+    const related: [number, number][] = [];
+    const unrelated: [number, number][] = [];
+    const relatedLimit = o.maxCandidates + o.latestPerEntity;
     for (const [id, w] of overlap) {
-      const last = top[top.length - 1];
-      if (top.length === limit && last && (w < last[1] || (w === last[1] && id < last[0]))) continue;
+      // Most stories that share a word fall short of both lists: they are not even looked up.
+      const intoRelated = fits(related, relatedLimit, id, w);
+      const intoUnrelated = w > 0 && fits(unrelated, o.maxUnrelated, id, w);
+      if (!intoRelated && !intoUnrelated) continue;
       const story = this.stories.get(id);
-      if (!story || !(story.labs.some(has) || story.programs.some(has))) continue;
-      let k = top.length;
-      while (k > 0) {
-        const [pid, pw] = top[k - 1] as [number, number];
-        if (pw > w || (pw === w && pid > id)) break;
-        k--;
-      }
-      top.splice(k, 0, [id, w]);
-      if (top.length > limit) top.pop();
+      if (!story) continue;
+      if (story.labs.some(has) || story.programs.some(has)) {
+        if (intoRelated) keepBest(related, relatedLimit, id, w);
+      } else if (intoUnrelated) keepBest(unrelated, o.maxUnrelated, id, w);
     }
+    const top = [...related, ...unrelated];
     const candidates = top.map(([id]) => id);
     const at = derived(item).ms;
     const windowMs = o.windowHours * HOUR;

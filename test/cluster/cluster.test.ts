@@ -327,6 +327,33 @@ describe('story assignment', () => {
     ).toBeNull();
   });
 
+  it('coverage of one order that names only the program meets the coverage that names the labs', () => {
+    // One order, two headlines: one names the labs it binds, the other only CAISI. They share no lab
+    // or program, so only the stories "about none of the item's labs" bring them together.
+    const order = features(
+      'Trump signs order requiring OpenAI and Anthropic to let federal testers vet new models',
+      '2026-08-04T14:00:00Z',
+    );
+    const caisiOnly = features(
+      'Trump order puts CAISI in charge of vetting new frontier models',
+      '2026-08-04T15:30:00Z',
+    );
+    expect(order.programs).toEqual([]);
+    expect(caisiOnly.labs).toEqual([]);
+    expect(indexOf([order]).assign(caisiOnly)?.storyId).toBe(1);
+    const rarity = new Rarity(words, rosterNameTerms(matcher.roster, words));
+    rarity.add(order.title);
+    const without = new StoryIndex(rarity, words.model, { ...DEFAULT_CLUSTER_OPTIONS, maxUnrelated: 0 });
+    without.add({ id: 1, labs: order.labs, programs: order.programs, settled: false, members: [order] });
+    expect(without.assign(caisiOnly)).toBeNull();
+    // A different event in alike words, from another actor, stays apart.
+    const hearing = features(
+      'Senate panel grills OpenAI and Anthropic over federal testers vetting new models',
+      '2026-08-04T13:00:00Z',
+    );
+    expect(indexOf([hearing]).assign(caisiOnly)).toBeNull();
+  });
+
   it('a story about another lab is never joined, however close the wording', () => {
     const index = indexOf([seed]);
     const other = features('US presses OpenAI to join federal AI safety review', '2026-06-23T15:00:00Z');
