@@ -14,7 +14,7 @@
  *    its documents (an inverted index, term → stories; the best `maxCandidates` by shared rarity),
  *    plus the latest `latestPerEntity` stories about each of its labs and programs, plus the best
  *    `maxUnrelated` stories about none of them that share its rare words: coverage of one order
- *    names the labs it binds in one headline and only the program in the next, and one in six
+ *    names the labs it binds in one headline and only the program in the next, and one in seven
  *    same-story pairs of the labelled sets shares no lab or program.
  * 3. Each candidate's latest `maxMembers` members are compared with the item as they were written
  *    (a story's vocabulary does not grow as sources come in). Per pair, feature families are scored
