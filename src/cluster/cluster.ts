@@ -553,8 +553,7 @@ export class StoryIndex {
         if (intoRelated) keepBest(related, relatedLimit, id, w);
       } else if (intoUnrelated) keepBest(unrelated, o.maxUnrelated, id, w);
     }
-    const top = [...related, ...unrelated];
-    const candidates = top.map(([id]) => id);
+    const candidates = [...related, ...unrelated].map(([id]) => id);
     const at = derived(item).ms;
     const windowMs = o.windowHours * HOUR;
     const documentMs = o.documentWindowHours * HOUR;
