@@ -16,7 +16,7 @@ import { AppError } from '../errors.js';
 import { displayTitle } from '../feeds/display.js';
 import { FeedFetchError, fetchFeed } from '../feeds/fetch.js';
 import { normaliseTitle } from '../feeds/normalise.js';
-import { parseFeedText } from '../feeds/parse.js';
+import { type FeedParser, sharedFeedParser } from '../feeds/parse-pool.js';
 import type { FeedItem, ParsedFeed } from '../feeds/types.js';
 import type { Matcher } from '../match/matcher.js';
 import { detectRosterChange, type ProposedChange } from '../match/roster-change.js';
@@ -42,6 +42,8 @@ export interface PollDeps {
    * (this replica is no longer the leader) rolls the poll back.
    */
   fence?: (t: Store) => Promise<boolean>;
+  /** Where feed text is parsed: by default the process's pool of parsing threads (parse-pool.ts). */
+  parser?: FeedParser;
 }
 
 /** The poll's writes were refused because this replica no longer holds the leader lease. */
@@ -122,12 +124,13 @@ interface CacheLike {
 const NO_CACHE: CacheLike = { maxAgeSeconds: null, expires: null, retryAfterSeconds: null };
 
 async function fetchAndParse(feed: FeedRow, deps: PollDeps): Promise<Fetched> {
+  const parser = deps.parser ?? sharedFeedParser();
   if (feed.url.startsWith('file:')) {
     // Bundled demo feeds: read from disk (only ever from the config file, never from Slack).
     const text = await readFile(fileURLToPath(feed.url), 'utf8');
     return {
       kind: 'ok',
-      parsed: await parseFeedText(text),
+      parsed: await parser.parse(text),
       etag: null,
       lastModified: null,
       cache: NO_CACHE,
@@ -149,7 +152,7 @@ async function fetchAndParse(feed: FeedRow, deps: PollDeps): Promise<Fetched> {
     return { kind: 'not-modified', cache: res.cache, permanentRedirect: res.permanentRedirect };
   return {
     kind: 'ok',
-    parsed: await parseFeedText(res.text, { baseUrl: res.finalUrl }),
+    parsed: await parser.parse(res.text, { baseUrl: res.finalUrl }),
     etag: res.etag,
     lastModified: res.lastModified,
     cache: res.cache,
@@ -224,6 +227,7 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
     parsed: ParsedFeed;
     f: Extract<Fetched, { kind: 'ok' }>;
     outlet: string;
+    prepared: PreparedItem[];
   }[] = [];
   // Feeds that answered 304: recorded with the rest of the poll's writes, in one transaction, not
   // one commit each (with hundreds of feeds, the commits were most of a quiet cycle's cost).
@@ -252,7 +256,9 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
     }
     report.fetched++;
     const outlet = outlets.get(feed.url) || fetched.parsed.feed.title || hostOf(feed.url);
-    fetchedFeeds.push({ feed, parsed: fetched.parsed, f: fetched, outlet });
+    // Done now, while other feeds are still being fetched and parsed, not in the ordered pass.
+    const prepared = fetched.parsed.items.map((item) => prepareItem(item, outlet, deps.matcher));
+    fetchedFeeds.push({ feed, parsed: fetched.parsed, f: fetched, outlet, prepared });
   });
   try {
     await fetchAll;
@@ -266,8 +272,14 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
   const nowMs = clock.now();
   const now = iso(nowMs);
   const queue = fetchedFeeds
-    .flatMap(({ feed, parsed, outlet }) =>
-      parsed.items.map((item, index) => ({ feed, item, outlet, index, at: eventTime(item, nowMs) })),
+    .flatMap(({ feed, parsed, prepared }) =>
+      parsed.items.map((item, index) => ({
+        feed,
+        item,
+        prepared: prepared[index] as PreparedItem,
+        index,
+        at: eventTime(item, nowMs),
+      })),
     )
     .sort((a, b) => a.at - b.at || a.feed.id - b.feed.id || a.index - b.index);
   const writePoll = async (t: Store): Promise<void> => {
@@ -297,8 +309,8 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
       subs ??= await t.subscriptions();
       return subs;
     };
-    for (const { feed, item, outlet } of queue) {
-      const r = await processItem(feed, item, outlet, nowMs, tdeps, stories, subscriptions, seen);
+    for (const { feed, item, prepared } of queue) {
+      const r = await processItem(feed, item, prepared, nowMs, tdeps, stories, subscriptions, seen);
       if (!r) continue;
       report.newItems++;
       if (!r.event) continue;
@@ -469,13 +481,10 @@ class CycleStories {
     this.state?.rarity.add(features.title);
   }
 
-  async features(
-    item: { title: string; summary: string; related: readonly string[]; outlet: string },
-    match: MatchResult,
-    eventMs: number,
-  ): Promise<StoryFeatures> {
+  /** The item's features as of when the news happened (the first alerting item loads the window). */
+  async features(prepared: Omit<StoryFeatures, 'at'>, eventMs: number): Promise<StoryFeatures> {
     await this.load(eventMs);
-    return itemFeatures({ ...item, at: iso(eventMs) }, match, loadStoryWords());
+    return { ...prepared, at: iso(eventMs) };
   }
 
   async assign(features: StoryFeatures, allow: (storyId: number) => boolean) {
@@ -518,22 +527,50 @@ const RARITY_DAYS = 7;
 
 const articleKey = (outlet: string, title: string) => `${outlet.toLowerCase()}\u0000${normaliseTitle(title)}`;
 
+/**
+ * What follows from an item alone, whatever else the cycle holds: how it is named, whether it
+ * alerts, and (if it does) its features for clustering, but for when the news happened.
+ */
+interface PreparedItem {
+  title: string;
+  titleKey: string;
+  /** The publisher the item names itself (Google News's <source>…), else the feed's name. */
+  publisher: string;
+  match: MatchResult;
+  features: Omit<StoryFeatures, 'at'> | null;
+}
+
+function prepareItem(item: FeedItem, feedOutlet: string, matcher: Matcher): PreparedItem {
+  // An item without a headline is shown (and compared) by the first words of its summary.
+  const title = displayTitle(item);
+  const publisher = item.outlet ?? feedOutlet;
+  const match = matcher.match({ title, summary: item.summary });
+  let features: Omit<StoryFeatures, 'at'> | null = null;
+  if (match.alert) {
+    const { at: _, ...rest } = itemFeatures(
+      { title, summary: item.summary, related: item.related, outlet: publisher, at: '' },
+      match,
+      loadStoryWords(),
+    );
+    features = rest;
+  }
+  return { title, titleKey: normaliseTitle(title), publisher, match, features };
+}
+
 /** Handle one item; returns null when it was already seen (in this feed, or through another feed). */
 async function processItem(
   feed: FeedRow,
   item: FeedItem,
-  outlet: string,
+  prepared: PreparedItem,
   nowMs: number,
   deps: PollDeps,
   stories: CycleStories,
   subscriptions: () => Promise<Subscription[]>,
   cycleSeen: CycleSeen,
 ): Promise<{ event: StoryEvent | null } | null> {
-  const { store, matcher, config } = deps;
+  const { store, config } = deps;
   const now = iso(nowMs);
-  // An item without a headline is shown (and compared) by the first words of its summary.
-  const title = displayTitle(item);
-  const titleKey = normaliseTitle(title);
+  const { title, titleKey, publisher, match } = prepared;
   if (cycleSeen.isSeen(feed.id, item.id, titleKey, item.link)) {
     cycleSeen.touchSeen(feed.id, item.id, titleKey, item.link);
     return null;
@@ -547,7 +584,6 @@ async function processItem(
     cycleSeen.markSeen(feed.id, seen, { now, alert: false, storyId: elsewhere.storyId });
     return null;
   }
-  const match = matcher.match({ title, summary: item.summary });
   const published = item.published ? Date.parse(item.published) : Number.NaN;
   const eventMs = eventTime(item, nowMs);
   const firstPoll = feed.firstPolledAt == null;
@@ -555,18 +591,12 @@ async function processItem(
     !firstPoll ||
     config.backfillHours == null ||
     (Number.isFinite(published) && nowMs - published <= config.backfillHours * 3_600_000);
-  if (!match.alert || !inBackfill) {
+  if (!prepared.features || !inBackfill) {
     cycleSeen.markSeen(feed.id, seen, { now, alert: false, storyId: null });
     return { event: null };
   }
   const eventAt = iso(eventMs);
-  // The publisher the item names itself (Google News's <source>…), else the feed's name.
-  const publisher = item.outlet ?? outlet;
-  const features = await stories.features(
-    { title, summary: item.summary, related: item.related, outlet: publisher },
-    match,
-    eventMs,
-  );
+  const features = await stories.features(prepared.features, eventMs);
   const { labs, programs } = features;
   const change = detectRosterChange({ title, summary: item.summary }, match);
   // A change of status ("Meta signs…") is news of its own: it joins only a story that already

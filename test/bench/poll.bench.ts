@@ -4,8 +4,12 @@
  * a cycle in which 5 feeds gained one item each (those must alert in that cycle). Baseline: the
  * same feeds through rss-parser's parseURL in a loop, no conditional requests, twice.
  *
+ * What the parsing threads (src/feeds/parse-pool.ts) give: cold cycles in fresh processes
+ * (cold-poll.ts), with the threads and with every feed parsed on the main thread, alternating.
+ *
  * Targets: cold ≤ 5 s; warm ≤ 0.5 s and ≥ 10× cheaper than the baseline's second pass.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,6 +25,7 @@ import { naivePoll, regexKeywords } from './baselines.js';
 import {
   type Figures,
   fmtS,
+  HERE,
   isMain,
   median,
   ratio,
@@ -134,6 +139,9 @@ export async function main(): Promise<Figures> {
     );
     await store.close();
 
+    // ---- where feeds are parsed: fresh processes, alternating, each variant three times ----
+    const where = await coldByParser(farm.base);
+
     // ---- the same cycles on Postgres, in the same run: at most 2× the SQLite times ----
     const pg = await postgresCycles(farm.urls, matcher, cold.wallS, warmWall);
 
@@ -165,6 +173,7 @@ export async function main(): Promise<Figures> {
       ...pg,
       poll_cold_s: round(cold.wallS),
       poll_cold_cpu_s: round(cold.cpuS),
+      ...where,
       poll_warm_s: round(warmWall),
       poll_warm_cpu_s: round(warmCpu),
       poll_first_warm_s: round(firstWarm.wallS),
@@ -185,6 +194,29 @@ export async function main(): Promise<Figures> {
     await farm.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Median cold cycle with parsing threads and on the main thread, each in fresh processes. */
+async function coldByParser(base: string): Promise<Figures> {
+  const runs: Record<'threads' | 'main', Timing[]> = { threads: [], main: [] };
+  for (let i = 0; i < 3; i++)
+    for (const mode of ['threads', 'main'] as const) {
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile(
+          process.execPath,
+          [path.join(HERE, 'cold-poll.js'), base, mode],
+          { maxBuffer: 1 << 20 },
+          (err, stdout) => (err ? reject(err) : resolve(stdout)),
+        );
+      });
+      runs[mode].push(JSON.parse(out) as Timing);
+    }
+  const wall = (mode: 'threads' | 'main') => median(runs[mode].map((t) => t.wallS));
+  const all = (mode: 'threads' | 'main') => runs[mode].map((t) => t.wallS.toFixed(2)).join(', ');
+  console.log(
+    `  cold in a fresh process (median of 3): parsing threads ${fmtS(wall('threads'))} (${all('threads')}), main thread ${fmtS(wall('main'))} (${all('main')}); threads ${ratio(wall('threads'), wall('main'))}`,
+  );
+  return { poll_cold_fresh_threads_s: round(wall('threads')), poll_cold_fresh_main_s: round(wall('main')) };
 }
 
 /** Cold and warm cycles on a fresh Postgres database (CAISI_TEST_DATABASE_URL's server). */
