@@ -58,6 +58,13 @@ const SUSPENDED_POSSESSIVE =
 const NOT_AFTER_AGREE =
   /^\s+(?:discuss|consider|explore|negotiate|talk|talks|weigh|study|meet|continue|keep|resume|review\s+the\s+terms|think)\b/i;
 
+/**
+ * What "ends ..." must not be followed by: a lab that ends its own holdout or standoff is giving in,
+ * not withdrawing ("Meta ends holdout, agrees to let government vet its AI").
+ */
+const NOT_AFTER_END =
+  /^\s+(?:its\s+|a\s+|the\s+|their\s+)?(?:[\w-]+-long\s+|long\s+|lonely\s+|last\s+)?(?:holdout|standoff|stand-off|resistance|opposition|fight|feud|dispute|refusal|boycott|objections?|stalemate|impasse|hold-out)\b/i;
+
 /** Suspending must be of the lab's participation, not of a product ("suspends access to Fable 5"). */
 const SUSPEND_OBJECT =
   /^\s+(?:its\s+|their\s+)?(?:participation|cooperation|involvement|membership|agreement|testing\s+agreement|review\s+agreement)\b/i;
@@ -225,6 +232,7 @@ function readSentence(
       const objectStart = last.end + m[0].length;
       const object = text.slice(objectStart, end);
       if (/^(?:agree|commit)/.test(verb) && NOT_AFTER_AGREE.test(object)) break;
+      if (/^end/.test(verb) && NOT_AFTER_END.test(object)) break;
       if (status === 'suspended' && !SUSPEND_OBJECT.test(object)) break;
       let program = pickProgram(programs, objectStart, end, review);
       if (!program && readsAsReview(object)) program = review;

@@ -44,6 +44,7 @@ describe('proposes a change', () => {
     ['xAI withdraws from CAISI review', '', 'xai', 'caisi', 'withdrawn'],
     ['xAI pulls out of federal AI safety testing program', '', 'xai', 'caisi', 'withdrawn'],
     ['xAI quits the government’s pre-release review', '', 'xai', 'caisi', 'withdrawn'],
+    ['xAI ends its participation in the CAISI review', '', 'xai', 'caisi', 'withdrawn'],
     ['xAI suspends participation in CAISI review', '', 'xai', 'caisi', 'suspended'],
     ["xAI's participation in CAISI program suspended", '', 'xai', 'caisi', 'suspended'],
   ];
@@ -105,6 +106,8 @@ describe('proposes nothing', () => {
     'xAI threatens to pull out of CAISI review',
     'xAI considers withdrawing from CAISI review',
     'Meta joins Linux Foundation project',
+    'Meta Ends Holdout, Agrees to Let Government Vet Its AI',
+    'Meta ends its months-long standoff with Washington over federal model testing',
   ];
   it.each(cases)('%s', (title) => {
     expect(detect(title)).toBeNull();
