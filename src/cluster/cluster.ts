@@ -157,6 +157,9 @@ const HOUR = 3_600_000;
 const SOON_HOURS = 12;
 /** Hours apart, as the model sees them: past the window, only one document is ever joined. */
 const MAX_HOURS = 72;
+/** Kinds of event (seeds/stories.yaml `kinds`) that tell a lab's signing from the request before it. */
+const SIGNING = 'signing';
+const REQUEST = 'request';
 /** A member this alike settles it: the story's other members need not be looked at. */
 const SURE = 0.95;
 
@@ -503,6 +506,17 @@ export class StoryIndex {
       if (!list) this.postings.set(t, [id]);
       else if (list.at(-1) !== id) list.push(id);
     }
+  }
+
+  /**
+   * Does the story report a signing: do most of its members name one (kind `signing`) without a
+   * request (`request`)? "Secretary announces agreement with Meta" does; "Commerce presses Meta to
+   * join the review" does not, though it says "join".
+   */
+  reportsSigning(id: number): boolean {
+    const members = this.stories.get(id)?.members ?? [];
+    const signing = members.filter((m) => m.kinds.includes(SIGNING) && !m.kinds.includes(REQUEST));
+    return signing.length * 2 > members.length;
   }
 
   /** The story this item belongs to, or null for a new story. `allow` can rule stories out. */

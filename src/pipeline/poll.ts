@@ -491,6 +491,11 @@ class CycleStories {
     return (await this.load(Date.parse(features.at))).index.assign(features, allow);
   }
 
+  /** Does the story report a signing (StoryIndex.reportsSigning)? False before anything is loaded. */
+  reportsSigning(storyId: number): boolean {
+    return this.state?.index.reportsSigning(storyId) ?? false;
+  }
+
   /** Is this the same article (same outlet, same headline) as one the story already has? */
   hasArticle(storyId: number, outlet: string, title: string): boolean {
     return this.state?.articles.get(storyId)?.has(articleKey(outlet, title)) ?? false;
@@ -600,9 +605,14 @@ async function processItem(
   const { labs, programs } = features;
   const change = detectRosterChange({ title, summary: item.summary }, match);
   // A change of status ("Meta signs…") is news of its own: it joins only a story that already
-  // reports the same change, never the story of the request that preceded it.
+  // reports the same change, never the story of the request that preceded it. The agency's own
+  // release of a signing ("Secretary announces agreement with Meta") proposes nothing, as no lab
+  // is its subject: a signing joins a story that reports one too.
   const proposing = change ? await store.storiesProposing(change) : null;
-  const allow = (storyId: number) => !proposing || proposing.has(storyId);
+  const allow = (storyId: number) =>
+    !proposing ||
+    proposing.has(storyId) ||
+    (change?.status === 'signed' && stories.reportsSigning(storyId));
   const chosen = await stories.assign(features, allow);
   stories.seen(features);
   const source = {

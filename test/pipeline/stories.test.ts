@@ -210,6 +210,23 @@ const FINISHED = (site: string): TestItem => ({
   pubDate: '2026-08-11T12:00:00Z',
 });
 
+/** Commerce announces Meta's agreement (no lab is its subject, so it proposes no roster change)… */
+const AGENCY_SIGNING: TestItem = {
+  title: 'Secretary Lutnick Announces Agreement with Meta on Pre-Release Testing of Frontier AI Models',
+  description:
+    'Under the agreement, the Center for AI Standards and Innovation will evaluate Meta’s frontier models before they are released.',
+  link: 'https://commerce.example/news/meta-agreement',
+  pubDate: '2026-06-30T15:00:00Z',
+};
+/** …and, twenty minutes later, a wire's "Meta signs…", which reads as the roster change. */
+const WIRE_SIGNING: TestItem = {
+  title: 'Meta signs deal letting US government test its AI models before release',
+  description:
+    'Meta agreed to let the Commerce Department’s CAISI review its models before public release, ending months as the last holdout.',
+  link: 'https://capitalwire.example/meta-signs',
+  pubDate: '2026-06-30T15:20:00Z',
+};
+
 async function setup(paths: string[], at: string) {
   const store = SqliteStore.open(path.join(tmp, `${paths.join('+').replace(/\W+/g, '_')}-${at}.db`));
   const config = {
@@ -364,6 +381,37 @@ describe('one alert per real-world story', () => {
     const updates = (await store.deliveriesForStory(story?.id ?? 0)).filter((d) => d.kind === 'update');
     // Only the two articles the first search did not have are updates.
     expect(updates).toHaveLength(2);
+    await store.close();
+  });
+
+  it('a signing the agency announces first, then a wire’s “Meta signs…”: one alert with the proposal; the request before it stays apart', async () => {
+    server.route('/signing/commerce', {
+      headers: RSS,
+      body: rss('U.S. Department of Commerce', [AGENCY_SIGNING]),
+    });
+    server.route('/signing/wire', { headers: RSS, body: rss('Capital Wire', [FIVE[2]?.item as TestItem]) });
+    const { store, clock, poll } = await setup(
+      ['/signing/commerce', '/signing/wire'],
+      '2026-06-30T15:30:00Z',
+    );
+    await poll();
+    // The agency's release has gone out as an alert when the wire's piece comes in.
+    server.route('/signing/wire', {
+      headers: RSS,
+      body: rss('Capital Wire', [FIVE[2]?.item as TestItem, WIRE_SIGNING]),
+    });
+    clock.set('2026-06-30T16:30:00Z');
+    await makeFeedsDue(store, '2026-06-30T15:30:00Z');
+    await poll();
+    const stories = await store.latestStories(10);
+    expect(stories).toHaveLength(2);
+    const signing = stories.find((s) => s.sources.some((x) => x.title === AGENCY_SIGNING.title));
+    expect(signing?.sources.map((x) => x.title).sort()).toEqual(
+      [AGENCY_SIGNING.title, WIRE_SIGNING.title].sort(),
+    );
+    expect(await alertsOf(store, signing?.id ?? 0)).toHaveLength(1);
+    const proposals = await store.proposalsForStory(signing?.id ?? 0);
+    expect(proposals.map((p) => [p.lab, p.program, p.status])).toEqual([['meta', 'caisi', 'signed']]);
     await store.close();
   });
 
