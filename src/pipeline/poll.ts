@@ -610,9 +610,7 @@ async function processItem(
   // is its subject: a signing joins a story that reports one too.
   const proposing = change ? await store.storiesProposing(change) : null;
   const allow = (storyId: number) =>
-    !proposing ||
-    proposing.has(storyId) ||
-    (change?.status === 'signed' && stories.reportsSigning(storyId));
+    !proposing || proposing.has(storyId) || (change?.status === 'signed' && stories.reportsSigning(storyId));
   const chosen = await stories.assign(features, allow);
   stories.seen(features);
   const source = {
