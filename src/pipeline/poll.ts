@@ -226,7 +226,6 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
     feed: FeedRow;
     parsed: ParsedFeed;
     f: Extract<Fetched, { kind: 'ok' }>;
-    outlet: string;
     prepared: PreparedItem[];
   }[] = [];
   // Feeds that answered 304: recorded with the rest of the poll's writes, in one transaction, not
@@ -258,7 +257,7 @@ export async function pollOnce(deps: PollDeps): Promise<PollReport> {
     const outlet = outlets.get(feed.url) || fetched.parsed.feed.title || hostOf(feed.url);
     // Done now, while other feeds are still being fetched and parsed, not in the ordered pass.
     const prepared = fetched.parsed.items.map((item) => prepareItem(item, outlet, deps.matcher));
-    fetchedFeeds.push({ feed, parsed: fetched.parsed, f: fetched, outlet, prepared });
+    fetchedFeeds.push({ feed, parsed: fetched.parsed, f: fetched, prepared });
   });
   try {
     await fetchAll;
