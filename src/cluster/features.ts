@@ -108,17 +108,19 @@ const CHAMBERS: ReadonlySet<string> = new Set(['senate', 'house']);
 /**
  * The actors a text names (seeds/stories.yaml `actors`), longest wording first. Who acts is the
  * headline's subject, so:
- * - names after a context word, once an actor has been named, are context ("Senators press Musk on
- *   Grok as FTC steps in" is the senators' event);
+ * - names after a context word, once an actor has been named or when `labLeads` (the headline is
+ *   led by a tracked lab or program), are context ("Senators press Musk on Grok as FTC steps in"
+ *   is the senators' event, "Meta joins federal testing after months of White House pressure"
+ *   Meta's);
  * - a chamber named in the first three words leads the headline, and what follows is whom it acts
  *   on ("Senate Commerce advances…", "House panel grills Pentagon…").
  */
-export function actorsOf(text: string, words: StoryWords): string[] {
+export function actorsOf(text: string, words: StoryWords, labLeads = false): string[] {
   const tokens = rawTokens(text);
   const found: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as string;
-    if (found.length && words.actorContext.has(token)) break;
+    if ((found.length || labLeads) && words.actorContext.has(token)) break;
     for (const { actor, words: w } of words.actors.get(token) ?? []) {
       if (i + w.length > tokens.length) continue;
       let k = 0;
@@ -222,9 +224,15 @@ export function whoActs(
   const lawmakers = leadingLawmakers(title, words, named);
   let actors = lawmakers
     ? [...lawmakers.chambers, ...lawmakers.names.map((n) => `${MEMBER}${n}`)]
-    : actorsOf(title, words);
+    : actorsOf(title, words, namedBeforeContext(title, words, named));
   if (actors.length === 0 && opening) actors = actorsOf(opening, words);
   return kinds.includes(LEGISLATION) ? actors.filter((a) => !words.agencies.has(a)) : actors;
+}
+
+/** Is a tracked lab or program named before the headline's first context word ("after", "amid"…)? */
+function namedBeforeContext(title: string, words: StoryWords, named: (end: number) => boolean): boolean {
+  const context = words.actorContextPattern.exec(title);
+  return context !== null && named(context.index);
 }
 
 export function kindsOf(terms: readonly string[]): string[] {

@@ -131,6 +131,8 @@ export interface StoryWords {
   };
   /** Words after which a headline gives context ("… as FTC steps in"): actors there are not the story's. */
   actorContext: ReadonlySet<string>;
+  /** The first of those words in a text, as a whole word (its index is where the context starts). */
+  actorContextPattern: RegExp;
   /** Actors that do not pass bills: in a headline about legislation they are its subject matter. */
   agencies: ReadonlySet<string>;
   /** Actors that one event's coverage names interchangeably (a court and the Justice Department). */
@@ -209,8 +211,16 @@ export function compileStoryWords(file: StoryWordsFile, trees: BoostedTrees): St
     identifiers,
     lawmakers: { titles, verbs: new Set(rawTokens(file.lawmakers?.verbs ?? '')) },
     actorContext: new Set(rawTokens(file.actorContext)),
+    actorContextPattern: wholeWords(rawTokens(file.actorContext)),
     agencies: new Set(file.agencies),
     compatibleActors,
     model: { ...file.model, trees },
   };
+}
+
+/** Any of these words, as a whole word, letter case ignored; a list with none matches nothing. */
+function wholeWords(list: readonly string[]): RegExp {
+  if (list.length === 0) return /(?!)/;
+  const escaped = list.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${escaped.join('|')})(?![\\p{L}\\p{N}])`, 'iu');
 }

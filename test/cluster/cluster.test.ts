@@ -160,8 +160,21 @@ describe('words', () => {
     expect(actorsOf('FTC opens Grok companion probe as senators pile on', words)).toEqual(['ftc']);
     expect(actorsOf('Irish regulator fines Meta amid EU push on AI training', words)).toEqual(['ireland']);
     expect(actorsOf('House panel grills Pentagon over Anthropic label', words)).toEqual(['house']);
-    // Without an actor before it, what follows "after" is still read.
+    // Without an actor before it, what follows "after" is still read…
     expect(actorsOf('Meta relents after White House pressure on testing', words)).toEqual(['white-house']);
+    expect(
+      features('Deal reached after White House pressure on testing', '2026-07-02T10:00:00Z').actors,
+    ).toEqual(['white-house']);
+    // …unless a tracked lab leads the headline: then it is the lab's event, and the rest context.
+    expect(
+      features('Meta relents after White House pressure on testing', '2026-07-02T10:00:00Z').actors,
+    ).toEqual([]);
+    expect(
+      features(
+        'Meta joins federal AI testing program after months of White House pressure',
+        '2026-07-02T10:00:00Z',
+      ).actors,
+    ).toEqual([]);
   });
 
   it('a bill about an agency is Congress’s event, and the Commerce Committee is the Senate', () => {
