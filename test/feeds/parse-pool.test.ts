@@ -16,7 +16,7 @@ import { loadRoster } from '../../src/roster/load.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { type FeedServer, startFeedServer } from '../feed-server.js';
-import { rss, SEED_ITEMS } from '../helpers/rss.js';
+import { routeSeedFeeds, rss, SEED_ITEMS } from '../helpers/rss.js';
 
 const WORKER = fileURLToPath(new URL('../../dist/src/feeds/parse-worker.js', import.meta.url));
 const FEEDS = fileURLToPath(new URL('../fixtures/feeds/', import.meta.url));
@@ -113,12 +113,7 @@ describe('a poll that parses in worker threads', () => {
   let server: FeedServer;
   beforeAll(async () => {
     server = await startFeedServer();
-    SEED_ITEMS.forEach(({ outlet, item }, i) => {
-      server.route(`/seed/${i}`, {
-        headers: { 'content-type': 'application/rss+xml' },
-        body: rss(outlet, [item]),
-      });
-    });
+    routeSeedFeeds(server);
   });
   afterAll(() => server.close());
 

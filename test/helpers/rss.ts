@@ -1,4 +1,6 @@
 /** Build small RSS documents for tests (the items are the tests' own words). */
+import type { FeedServer } from '../feed-server.js';
+
 export interface TestItem {
   title: string;
   description: string;
@@ -97,3 +99,13 @@ export const OTHER_META_STORY: TestItem = {
   guid: 'wire-ftc-1',
   pubDate: '2026-06-25T10:00:00Z',
 };
+
+/** Serve each seed article as its outlet's own feed, at /seed/0 to /seed/4, in SEED_ITEMS order. */
+export function routeSeedFeeds(server: Pick<FeedServer, 'route'>): void {
+  SEED_ITEMS.forEach(({ outlet, item }, i) => {
+    server.route(`/seed/${i}`, {
+      headers: { 'content-type': 'application/rss+xml' },
+      body: rss(outlet, [item]),
+    });
+  });
+}

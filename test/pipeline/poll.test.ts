@@ -7,7 +7,7 @@ import { loadRoster } from '../../src/roster/load.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { type FeedServer, startFeedServer } from '../feed-server.js';
 import { BACKENDS } from '../helpers/backends.js';
-import { OTHER_META_STORY, rss, SEED_ITEMS } from '../helpers/rss.js';
+import { OTHER_META_STORY, routeSeedFeeds, rss, SEED_ITEMS } from '../helpers/rss.js';
 
 const roster = loadRoster();
 const matcher = compileMatcher(roster);
@@ -21,12 +21,7 @@ const configFor = (urls: { url: string; name?: string }[], extra: Partial<Config
 
 beforeAll(async () => {
   server = await startFeedServer();
-  SEED_ITEMS.forEach(({ outlet, item }, i) => {
-    server.route(`/seed/${i}`, {
-      headers: { 'content-type': 'application/rss+xml' },
-      body: rss(outlet, [item]),
-    });
-  });
+  routeSeedFeeds(server);
   server.route('/wire', {
     headers: { 'content-type': 'application/rss+xml' },
     body: rss('Wire', [OTHER_META_STORY]),
