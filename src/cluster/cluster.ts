@@ -221,6 +221,8 @@ interface Derived {
   wordSet: Set<string>;
   /** Names with a number: models and versions ("grok5", "gemini3"), codenames, dates ("june12"). */
   versions: string[];
+  /** Each of those without its number ("grok", "gemini"). */
+  versionNames: string[];
   /**
    * Lengths of both term sets under the rarity of the moment, kept while the rarity has barely moved
    * (a few new headlines change them by far less than would change a decision).
@@ -246,6 +248,7 @@ function derived(f: StoryFeatures): Derived {
       words,
       wordSet: new Set(words),
       versions,
+      versionNames: versions.map((v) => v.replace(/\d+$/, '')),
       docs: -1,
       textNorm: 0,
       titleNorm: 0,
@@ -255,8 +258,7 @@ function derived(f: StoryFeatures): Derived {
   return d;
 }
 
-function withNorms(f: StoryFeatures, rarity: Rarity): Derived {
-  const d = derived(f);
+function withNorms(d: Derived, rarity: Rarity): Derived {
   if (d.docs < 0 || Math.abs(rarity.documents - d.docs) > Math.max(8, d.docs / 50)) {
     d.docs = rarity.documents;
     d.textNorm = norm(d.text, rarity);
@@ -268,13 +270,13 @@ function withNorms(f: StoryFeatures, rarity: Rarity): Derived {
 const kindOf = (id: string) => id.slice(0, id.indexOf(':'));
 
 /** The same name with another number: Grok 4 against Grok 5, Gemini 3 against Gemini 4. */
-function versionConflict(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length === 0 || b.length === 0) return false;
-  const name = (v: string) => v.replace(/\d+$/, '');
-  for (const x of a) {
-    const n = name(x);
-    const others = b.filter((y) => name(y) === n);
-    if (others.length && !others.includes(x) && !a.some((z) => z !== x && others.includes(z))) return true;
+function versionConflict(a: Derived, b: Derived): boolean {
+  if (a.versions.length === 0 || b.versions.length === 0) return false;
+  for (let i = 0; i < a.versions.length; i++) {
+    const x = a.versions[i] as string;
+    const others = b.versions.filter((_, j) => b.versionNames[j] === a.versionNames[i]);
+    if (others.length && !others.includes(x) && !a.versions.some((z) => z !== x && others.includes(z)))
+      return true;
   }
   return false;
 }
@@ -313,25 +315,35 @@ export interface StoryContext {
   outlets?: readonly string[];
 }
 
+/** Each pair feature's place in the model's input (the order of PAIR_FEATURES). */
+const AT = Object.fromEntries(PAIR_FEATURES.map((f, i) => [f, i])) as Record<PairFeature, number>;
+
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length > 0 && a.length === b.length && a.every((x) => b.includes(x));
+
 /**
- * The features of an item against one member, or null when they cannot be one story: they name
- * different documents of the same kind (SB 512 against AB 77), or their labs disagree entirely.
+ * The features of an item against one member, written into `out` in the model's order; false when
+ * they cannot be one story: they name different documents of the same kind (SB 512 against AB 77),
+ * their labs disagree entirely, or they name one model with different numbers.
  */
-export function pairFeatures(
+function fillPairFeatures(
   item: StoryFeatures,
   member: StoryFeatures,
+  di: Derived,
+  dm: Derived,
   rarity: Rarity,
-  story: StoryContext = {},
-): Record<PairFeature, number> | null {
+  story: StoryContext,
+  out: Float64Array,
+): boolean {
   let sameDocument = 0;
   if (item.ids.length && member.ids.length) {
     if (overlaps(item.ids, member.ids)) sameDocument = 1;
-    else if (item.ids.some((x) => member.ids.some((y) => kindOf(x) === kindOf(y)))) return null;
+    else if (item.ids.some((x) => member.ids.some((y) => kindOf(x) === kindOf(y)))) return false;
   }
-  if (item.labs.length && member.labs.length && !overlaps(item.labs, member.labs)) return null;
-  if (versionConflict(derived(item).versions, derived(member).versions)) return null;
-  const a = withNorms(item, rarity);
-  const b = withNorms(member, rarity);
+  if (item.labs.length && member.labs.length && !overlaps(item.labs, member.labs)) return false;
+  if (versionConflict(di, dm)) return false;
+  const a = withNorms(di, rarity);
+  const b = withNorms(dm, rarity);
   const text = cosine(a.text, a.textNorm, b.text, b.textNorm, rarity);
   const title = cosine(a.title, a.titleNorm, b.title, b.titleNorm, rarity);
   const hours = Math.abs(a.ms - b.ms) / HOUR;
@@ -342,36 +354,48 @@ export function pairFeatures(
   const mk = member.kinds.length ? member.kinds : (story.kinds ?? []);
   const bothKinds = item.kinds.length > 0 && mk.length > 0;
   const sameKind = bothKinds && overlaps(item.kinds, mk);
-  const sameSet = (a: readonly string[], b: readonly string[]) =>
-    a.length > 0 && a.length === b.length && a.every((x) => b.includes(x));
-  return {
-    titleCosine: title.cos,
-    textCosine: text.cos,
-    sharedRarity: Math.log1p(Math.max(text.shared, title.shared)),
-    sameKind: sameKind ? 1 : 0,
-    otherKind: bothKinds && !sameKind ? 1 : 0,
-    sameLabs: sameSet(item.labs, member.labs) ? 1 : 0,
-    newLab: member.labs.length > 0 && item.labs.some((l) => !member.labs.includes(l)) ? 1 : 0,
-    samePrograms: overlaps(item.programs, member.programs) ? 1 : 0,
-    otherActor: otherActors(ia, ma, rarity.words.compatibleActors) ? 1 : 0,
-    days: Math.max(0, hours - 24) / 24,
-    soon: Math.max(0, 1 - hours / SOON_HOURS),
-    sameOutlet: item.outlet && (story.outlets ?? [member.outlet]).includes(item.outlet) ? 1 : 0,
-    sameDocument,
-    sameVersion: overlaps(a.versions, b.versions) ? 1 : 0,
-    otherVersion: a.versions.length && b.versions.length && !overlaps(a.versions, b.versions) ? 1 : 0,
-    hours: Math.min(hours, MAX_HOURS),
-    itemWords: a.words.length,
-    memberWords: b.words.length,
-    sameActor: overlaps(ia, ma) ? 1 : 0,
-    itemActors: ia.length,
-    memberActors: ma.length,
-    itemKinds: item.kinds.length,
-    memberKinds: mk.length,
-    itemLabs: item.labs.length,
-    memberLabs: member.labs.length,
-    sharedEntity: overlaps(item.labs, member.labs) || overlaps(item.programs, member.programs) ? 1 : 0,
-  };
+  out[AT.titleCosine] = title.cos;
+  out[AT.textCosine] = text.cos;
+  out[AT.sharedRarity] = Math.log1p(Math.max(text.shared, title.shared));
+  out[AT.sameKind] = sameKind ? 1 : 0;
+  out[AT.otherKind] = bothKinds && !sameKind ? 1 : 0;
+  out[AT.sameLabs] = sameSet(item.labs, member.labs) ? 1 : 0;
+  out[AT.newLab] = member.labs.length > 0 && item.labs.some((l) => !member.labs.includes(l)) ? 1 : 0;
+  out[AT.samePrograms] = overlaps(item.programs, member.programs) ? 1 : 0;
+  out[AT.otherActor] = otherActors(ia, ma, rarity.words.compatibleActors) ? 1 : 0;
+  out[AT.days] = Math.max(0, hours - 24) / 24;
+  out[AT.soon] = Math.max(0, 1 - hours / SOON_HOURS);
+  out[AT.sameOutlet] = item.outlet && (story.outlets ?? [member.outlet]).includes(item.outlet) ? 1 : 0;
+  out[AT.sameDocument] = sameDocument;
+  out[AT.sameVersion] = overlaps(a.versions, b.versions) ? 1 : 0;
+  out[AT.otherVersion] = a.versions.length && b.versions.length && !overlaps(a.versions, b.versions) ? 1 : 0;
+  out[AT.hours] = Math.min(hours, MAX_HOURS);
+  out[AT.itemWords] = a.words.length;
+  out[AT.memberWords] = b.words.length;
+  out[AT.sameActor] = overlaps(ia, ma) ? 1 : 0;
+  out[AT.itemActors] = ia.length;
+  out[AT.memberActors] = ma.length;
+  out[AT.itemKinds] = item.kinds.length;
+  out[AT.memberKinds] = mk.length;
+  out[AT.itemLabs] = item.labs.length;
+  out[AT.memberLabs] = member.labs.length;
+  out[AT.sharedEntity] = overlaps(item.labs, member.labs) || overlaps(item.programs, member.programs) ? 1 : 0;
+  return true;
+}
+
+/**
+ * The features of an item against one member, by name (for fitting and for tests), or null when
+ * they cannot be one story (as fillPairFeatures).
+ */
+export function pairFeatures(
+  item: StoryFeatures,
+  member: StoryFeatures,
+  rarity: Rarity,
+  story: StoryContext = {},
+): Record<PairFeature, number> | null {
+  const v = new Float64Array(PAIR_FEATURES.length);
+  if (!fillPairFeatures(item, member, derived(item), derived(member), rarity, story, v)) return null;
+  return Object.fromEntries(PAIR_FEATURES.map((f, i) => [f, v[i] as number])) as Record<PairFeature, number>;
 }
 
 /**
@@ -381,12 +405,20 @@ export function pairFeatures(
  * (past the window, a headline must be as long as a document's title, or both name the document).
  */
 export function sameDocument(a: StoryFeatures, b: StoryFeatures, minWords = MIN_DOCUMENT_WORDS): boolean {
-  const da = derived(a);
-  const db = derived(b);
+  return sameDocumentOf(a, b, derived(a), derived(b), minWords);
+}
+
+function sameDocumentOf(
+  a: StoryFeatures,
+  b: StoryFeatures,
+  da: Derived,
+  db: Derived,
+  minWords: number,
+): boolean {
   const [short, long] = da.words.length <= db.words.length ? [da.words, db.wordSet] : [db.words, da.wordSet];
   const named = a.ids.some((x) => b.ids.includes(x));
   if (short.length < (named ? MIN_DOCUMENT_WORDS : minWords)) return false;
-  if (versionConflict(da.versions, db.versions)) return false;
+  if (versionConflict(da, db)) return false;
   let inside = 0;
   for (const t of short) if (long.has(t)) inside++;
   return inside / short.length >= DOCUMENT_CONTAINMENT;
@@ -406,7 +438,7 @@ function groupedByAggregator(a: StoryFeatures, b: StoryFeatures): boolean {
   return !!br && !!a.related?.some((r) => br.includes(r));
 }
 
-/** The pair's features in the model's order, reused from call to call (scoring is synchronous). */
+/** A pair's features in the model's order, reused from call to call (scoring is synchronous). */
 const scratch = new Float64Array(PAIR_FEATURES.length);
 
 export function pairProbability(x: Record<PairFeature, number>, model: StoryModel): number {
@@ -415,15 +447,15 @@ export function pairProbability(x: Record<PairFeature, number>, model: StoryMode
 }
 
 /**
- * The probability a member lends its story: the pair's, except that two items naming different
- * actors (a senator's letter, an agency's inquiry) count only when the model is nearly sure. The
- * labelled sets hold few such pairs with alike headlines, and most of them are one event whose
- * headlines name a second party, so the model forgives different actors more than a wrong merge
- * can afford.
+ * The probability a member lends its story (features in the model's order): the pair's, except
+ * that two items naming different actors (a senator's letter, an agency's inquiry) count only when
+ * the model is nearly sure. The labelled sets hold few such pairs with alike headlines, and most of
+ * them are one event whose headlines name a second party, so the model forgives different actors
+ * more than a wrong merge can afford.
  */
-export function joinProbability(x: Record<PairFeature, number>, model: StoryModel): number {
-  const p = pairProbability(x, model);
-  return x.otherActor && p < model.otherActorJoin ? 0 : p;
+function joinProbability(v: Float64Array, model: StoryModel): number {
+  const p = sigmoid(boostedScore(model.trees, v));
+  return v[AT.otherActor] && p < model.otherActorJoin ? 0 : p;
 }
 
 /** Whether (id, weight) would enter a list kept best first (ties: the later id), `limit` long. */
@@ -568,7 +600,8 @@ export class StoryIndex {
       } else if (intoUnrelated) keepBest(unrelated, o.maxUnrelated, id, w);
     }
     const candidates = [...related, ...unrelated].map(([id]) => id);
-    const at = derived(item).ms;
+    const di = derived(item);
+    const at = di.ms;
     const windowMs = o.windowHours * HOUR;
     const documentMs = o.documentWindowHours * HOUR;
     let best: Assignment | null = null;
@@ -578,19 +611,22 @@ export class StoryIndex {
       // The story's probability is its closest member's: coverage of one event is alike pairwise,
       // not each piece like all the others.
       let p = -1;
-      for (const m of story.members.slice(-o.maxMembers)) {
-        const gap = Math.abs(derived(m).ms - at);
+      const members = story.members;
+      for (let k = Math.max(0, members.length - o.maxMembers); k < members.length; k++) {
+        const m = members[k] as StoryFeatures;
+        const dm = derived(m);
+        const gap = Math.abs(dm.ms - at);
         if (
           gap <= windowMs
-            ? sameDocument(item, m) || groupedByAggregator(item, m)
-            : gap <= documentMs && sameDocument(item, m, LATE_DOCUMENT_WORDS)
+            ? sameDocumentOf(item, m, di, dm, MIN_DOCUMENT_WORDS) || groupedByAggregator(item, m)
+            : gap <= documentMs && sameDocumentOf(item, m, di, dm, LATE_DOCUMENT_WORDS)
         ) {
           p = 1;
           break;
         }
         if (gap > windowMs) continue;
-        const x = pairFeatures(item, m, this.rarity, story);
-        p = Math.max(p, x ? joinProbability(x, this.model) : 0);
+        const ok = fillPairFeatures(item, m, di, dm, this.rarity, story, scratch);
+        p = Math.max(p, ok ? joinProbability(scratch, this.model) : 0);
         if (p >= SURE) break;
       }
       if (p < 0) continue;
