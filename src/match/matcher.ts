@@ -86,6 +86,8 @@ interface Entry<K extends string = EntryKind> {
   /** The alias names the lab's AI (or the lab is an AI lab). */
   ai: boolean;
   unless: Rule[] | undefined;
+  /** Counts only right after one of these words (lower case), when given. */
+  after: ReadonlySet<string> | undefined;
 }
 
 interface TrieNode<K extends string> {
@@ -102,6 +104,7 @@ interface Spec {
   needsTech: boolean;
   ai: boolean;
   unless: readonly Condition[];
+  after?: readonly string[];
 }
 
 const specOf = (a: AliasInput | Term, defaults: { ai: boolean }): Spec =>
@@ -184,6 +187,7 @@ class Trie<K extends string> {
       needsTech: spec.needsTech,
       ai: spec.ai,
       unless: compileRules(spec.unless),
+      after: lowerSet(spec.after),
     });
     this.size++;
   }
@@ -327,7 +331,11 @@ class TrieMatcher implements Matcher {
     }
     for (const term of vocabulary.stopPhrases) this.trie.add('stop', '', specOf(term, none));
     for (const group of vocabulary.topics)
-      for (const term of group.terms) this.trie.add('topic', group.id, specOf(term, none));
+      for (const term of group.terms)
+        this.trie.add('topic', group.id, {
+          ...specOf(term, none),
+          after: (typeof term === 'object' ? term.after : undefined) ?? group.after,
+        });
     // Within one trie node, programs win over labs, labs over stop phrases, stop phrases over topics.
     this.trie.sort((e) => KIND_ORDER[e.kind]);
 
@@ -522,6 +530,10 @@ class TrieMatcher implements Matcher {
       }
       // "Jean-Claude", "E-Commerce": the second half of someone else's compound.
       if (first > 0 && hyphen[first] && first === last && (e.weak || e.kind === 'topic')) return false;
+    }
+    if (e.after) {
+      const prev = first > 0 && soft[first] ? lower[first - 1] : undefined;
+      if (prev === undefined || !e.after.has(prev)) return false;
     }
     if (e.unless) {
       const prev = first > 0 && soft[first] ? lower[first - 1] : undefined;

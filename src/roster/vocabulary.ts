@@ -20,6 +20,8 @@ export const termSchema = z.union([
       text: phrase,
       case: z.enum(['sensitive', 'insensitive']).default('insensitive'),
       unless: z.array(conditionSchema).default([]),
+      /** Counts only right after one of these words (instead of its group's `after`). */
+      after: z.array(phrase).min(1).optional(),
     })
     .strict(),
 ]);
@@ -37,6 +39,12 @@ export const topicGroupSchema = z
      */
     role: z.enum(['act', 'actor']),
     terms: z.array(termSchema).min(1),
+    /**
+     * The group's terms count only right after one of these words: verbs that are a government's
+     * act when a government is their subject ("EU asks xAI…", "Brazil tells Meta…"), and ordinary
+     * words anywhere else ("OpenAI asks investors…").
+     */
+    after: z.array(phrase).min(1).optional(),
   })
   .strict();
 export type TopicGroup = z.infer<typeof topicGroupSchema>;

@@ -64,6 +64,20 @@ describe('state and foreign governments (labeled-items-world.jsonl)', () => {
   });
 });
 
+describe('a government as the subject of a verb (labeled-items-acts.jsonl)', () => {
+  it('alerts on "EU asks xAI…" and "Brazil tells Meta…" and stays quiet on the same verbs after others', () => {
+    const acts = parseLabeledItems(
+      readFileSync(new URL('../fixtures/labeled-items-acts.jsonl', import.meta.url), 'utf8'),
+    );
+    expect(acts.length).toBeGreaterThanOrEqual(40);
+    const report = evaluate(acts, compileMatcher(roster));
+    // Written after the rule, never tuned on. Measured when added: precision 0.947, recall 0.900
+    // (0.909 and 0.500 before it); the false alert is older (a Capitol Hill happy hour).
+    expect(report.precision, formatReport(report)).toBeGreaterThanOrEqual(0.9);
+    expect(report.recall, formatReport(report)).toBeGreaterThanOrEqual(0.85);
+  });
+});
+
 describe('evaluate', () => {
   const item = (id: string, alert: boolean, labs: string[] = []): LabeledItem => ({
     id,

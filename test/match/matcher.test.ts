@@ -61,6 +61,31 @@ describe('state and foreign governments acting on a lab’s AI alert', () => {
   quietEach(quiet);
 });
 
+describe('a government as the subject of a verb that acts on a lab (group `government-acts`)', () => {
+  // Each was a missed alert: a country or official (a weak group) and a plain verb.
+  alertsEach([
+    ['a bloc asks', 'EU asks Musk’s xAI for details on Grok 5 safety tests'],
+    ['a country tells', 'Brazil tells Meta to stop feeding WhatsApp chats to its AI assistant'],
+    ['"U.S." eases an order', 'U.S. Eases Order That Forced Anthropic to Shut Off Its A.I. Models'],
+    ['a capital lets', 'Four months on, Washington lets the Claude maker switch its flagship back on'],
+    ['a plural subject, base form', 'Senators press Sam Altman over OpenAI’s UAE data center'],
+    [
+      'a panel demands, past the business rule',
+      'House China panel demands Anthropic records on foreign staff',
+    ],
+  ]);
+  quietEach([
+    ['the verb after a company', 'OpenAI asks US investors to back its next data center'],
+    ['"us" the pronoun', 'Google DeepMind: let us ask the hard questions about Gemini in the EU'],
+    ['a company in a capital', 'The Washington Post tests Google’s Gemini to draft summaries'],
+  ]);
+
+  it('counts the verb only right after the subject, not anywhere in the headline', () => {
+    expect(run('EU asks xAI about Grok').topics).toContain('government-acts');
+    expect(run('EU firms say xAI asks too much for Grok').topics).not.toContain('government-acts');
+  });
+});
+
 describe('headlines that shorten who acts', () => {
   // Misses the story holdouts' writers reported (rewritten here): members of Congress by surname,
   // the President's order, a country's initial, a capital asking for answers, a designation.
