@@ -126,3 +126,13 @@ export const auditRow = (r: Row): AuditEntry => ({
   source: str(r.source),
   detail: str(r.detail),
 });
+
+/**
+ * Seen items in the items table's key order (feed, item id), for a batch insert: each row then
+ * lands next to the previous one in the table's b-tree and in its per-feed index, instead of
+ * anywhere in them. Stable, so of two marks of one item the first is still the one kept.
+ */
+export const inKeyOrder = <T extends { feedId: number; item: { id: string } }>(marks: readonly T[]): T[] =>
+  [...marks].sort(
+    (a, b) => a.feedId - b.feedId || (a.item.id < b.item.id ? -1 : a.item.id > b.item.id ? 1 : 0),
+  );

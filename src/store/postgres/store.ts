@@ -9,6 +9,7 @@ import pg from 'pg';
 import {
   auditRow,
   feedRow,
+  inKeyOrder,
   json,
   memberRow,
   outboxRow,
@@ -414,8 +415,9 @@ export class PostgresStore implements Store {
     marks: { feedId: number; item: SeenItem; r: { now: string; alert: boolean; storyId: number | null } }[],
   ): Promise<void> {
     // In chunks, each one statement: unnest() turns the columns' arrays back into rows.
-    for (let i = 0; i < marks.length; i += 5000) {
-      const chunk = marks.slice(i, i + 5000);
+    const ordered = inKeyOrder(marks);
+    for (let i = 0; i < ordered.length; i += 5000) {
+      const chunk = ordered.slice(i, i + 5000);
       await this.q(
         `INSERT INTO items (feed_id, item_id, title_key, link, title, published, first_seen_at, alert, story_id, last_seen_at, ident)
          SELECT f, i, k, l, t, p, n, a, s, n, d FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import {
   auditRow,
   feedRow,
+  inKeyOrder,
   json,
   memberRow,
   outboxRow,
@@ -364,13 +365,8 @@ export class SqliteDb {
       r: Parameters<SqliteDb['markSeen']>[2];
     }[],
   ): void {
-    // In key order: each insert then lands next to the previous one in the table's b-tree (and in
-    // the per-feed index), instead of anywhere in it. A first cold poll of 25,000 items spent 40%
-    // less on these inserts. The sort is stable, so of two marks of one item the first still wins.
-    const ordered = [...marks].sort(
-      (a, b) => a.feedId - b.feedId || (a.item.id < b.item.id ? -1 : a.item.id > b.item.id ? 1 : 0),
-    );
-    for (const m of ordered) this.markSeen(m.feedId, m.item, m.r);
+    // A first cold poll of 25,000 items spent 40% less on these inserts in key order.
+    for (const m of inKeyOrder(marks)) this.markSeen(m.feedId, m.item, m.r);
   }
 
   touchSeenMany(
