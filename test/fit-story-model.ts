@@ -4,7 +4,10 @@
  *   node dist/test/fit-story-model.js [--fit a.jsonl[,b.jsonl…]] [--check c.jsonl[,…]]
  *     [--write | --out file.json] [--loso]
  * Without --fit it fits on every story set in test/fixtures but the newest (`CHECK_SETS`), and
- * scores those; `--write` then reproduces seeds/story-model.json. `--loso` also fits once per
+ * scores those; `--write` then writes seeds/story-model.json. (The bundled trees were written so at
+ * commit 6dd52d3. Since then the matcher alerts on 23 more items of the fitted sets, so a default fit
+ * now gives other trees; they scored worse on holdouts 28 to 30, and the bundled ones stay.)
+ * `--loso` also fits once per
  * fitted set without it and reports, over the pairs each set's own fit never saw, the share of
  * same-story pairs found at a given precision.
  *
@@ -124,7 +127,7 @@ const fixtures = [path.join(here, 'fixtures'), path.resolve(here, '../../test/fi
   existsSync(path.join(d, 'stories.jsonl')),
 ) as string;
 /** Written after the bundled model's features were chosen, to check them: never fitted on by default. */
-const CHECK_SETS = [22, 23, 24, 25, 26, 27].map((n) => `stories-holdout-${n}.jsonl`);
+const CHECK_SETS = [22, 23, 24, 25, 26, 27, 28, 29, 30].map((n) => `stories-holdout-${n}.jsonl`);
 const storySets = readdirSync(fixtures)
   .filter((f) => /^stories.*\.jsonl$/.test(f))
   .sort((x, y) => x.localeCompare(y, 'en', { numeric: true }));
