@@ -489,10 +489,20 @@ interface HeldStory extends IndexedStory {
 
 export class StoryIndex {
   private readonly stories = new Map<number, HeldStory>();
-  /** Term → the stories with a member using it, in the order they got it (latest last). */
+  /**
+   * Each story's slot: its place in the order stories were added (an index never drops one), so
+   * the rarity an item shares with each story adds up in a typed array, not a map.
+   */
+  private readonly slotOf = new Map<number, number>();
+  private readonly idAt: number[] = [];
+  /** Term → the slots of the stories with a member using it, in the order they got it (latest last). */
   private readonly postings = new Map<string, number[]>();
-  /** Lab or program → the stories about it, in the order they got it (latest last). */
+  /** Lab or program → the slots of the stories about it, in the order they got it (latest last). */
   private readonly byEntity = new Map<string, number[]>();
+  /** assign's scratch: the rarity shared with the story in each slot, valid where `stampAt` is this call's. */
+  private shared = new Float64Array(0);
+  private stampAt = new Uint32Array(0);
+  private stamp = 0;
 
   constructor(
     private readonly rarity: Rarity,
@@ -506,6 +516,10 @@ export class StoryIndex {
 
   /** Add a story (from the store, or just created). */
   add(story: IndexedStory): void {
+    if (!this.slotOf.has(story.id)) {
+      this.slotOf.set(story.id, this.idAt.length);
+      this.idAt.push(story.id);
+    }
     this.stories.set(story.id, {
       ...story,
       labs: [...story.labs],
@@ -521,7 +535,8 @@ export class StoryIndex {
   /** Record that an item joined a story. */
   addMember(id: number, member: StoryFeatures): void {
     const story = this.stories.get(id);
-    if (!story) return;
+    const slot = this.slotOf.get(id);
+    if (!story || slot === undefined) return;
     story.members.push(member);
     for (const l of member.labs) if (!story.labs.includes(l)) story.labs.push(l);
     for (const p of member.programs) if (!story.programs.includes(p)) story.programs.push(p);
@@ -530,13 +545,13 @@ export class StoryIndex {
     if (member.outlet && !story.outlets.includes(member.outlet)) story.outlets.push(member.outlet);
     for (const e of [...story.labs, ...story.programs]) {
       const list = this.byEntity.get(e);
-      if (!list) this.byEntity.set(e, [id]);
-      else if (list.at(-1) !== id) list.push(id);
+      if (!list) this.byEntity.set(e, [slot]);
+      else if (list.at(-1) !== slot) list.push(slot);
     }
     for (const t of [...Object.keys(member.terms), ...member.ids]) {
       const list = this.postings.get(t);
-      if (!list) this.postings.set(t, [id]);
-      else if (list.at(-1) !== id) list.push(id);
+      if (!list) this.postings.set(t, [slot]);
+      else if (list.at(-1) !== slot) list.push(slot);
     }
   }
 
@@ -551,6 +566,19 @@ export class StoryIndex {
     return signing.length * 2 > members.length;
   }
 
+  /** assign's scratch arrays, sized for every story, under a new stamp (older entries are void). */
+  private scratch(): { shared: Float64Array; stampAt: Uint32Array; touched: number[] } {
+    const n = this.idAt.length;
+    if (this.shared.length < n || this.stamp === 0xffffffff) {
+      const size = Math.max(n, 2 * this.shared.length, 64);
+      this.shared = new Float64Array(size);
+      this.stampAt = new Uint32Array(size);
+      this.stamp = 0;
+    }
+    this.stamp++;
+    return { shared: this.shared, stampAt: this.stampAt, touched: [] };
+  }
+
   /** The story this item belongs to, or null for a new story. `allow` can rule stories out. */
   assign(item: StoryFeatures, allow: (storyId: number) => boolean = () => true): Assignment | null {
     const o = this.opts;
@@ -559,27 +587,33 @@ export class StoryIndex {
     // the latest stories about the same labs or programs, which share only common words at times
     // ("presses", "review") yet are the likeliest to be the same event.
     const entities = new Set([...item.labs, ...item.programs]);
-    const overlap = new Map<number, number>();
+    const { shared, stampAt, touched } = this.scratch();
+    const stamp = this.stamp;
     const probes = Object.keys(item.terms)
       .filter((t) => idf(t) > 0)
       .sort((a, b) => idf(b) - idf(a) || (a < b ? -1 : 1))
       .slice(0, o.probeTerms);
+    const touch = (slot: number) => {
+      if (stampAt[slot] === stamp) return;
+      stampAt[slot] = stamp;
+      shared[slot] = 0;
+      touched.push(slot);
+    };
     for (const t of [...probes, ...item.ids]) {
-      const ids = this.postings.get(t);
-      if (!ids) continue;
+      const slots = this.postings.get(t);
+      if (!slots) continue;
       const w = t.includes(':') ? 100 : idf(t);
       // A term many stories use says little: only its latest stories are looked at.
-      for (let k = Math.max(0, ids.length - o.maxPostings); k < ids.length; k++) {
-        const id = ids[k] as number;
-        overlap.set(id, (overlap.get(id) ?? 0) + w);
+      for (let k = Math.max(0, slots.length - o.maxPostings); k < slots.length; k++) {
+        const slot = slots[k] as number;
+        touch(slot);
+        shared[slot] = (shared[slot] as number) + w;
       }
     }
     for (const e of entities) {
-      const ids = this.byEntity.get(e) ?? [];
-      for (let k = Math.max(0, ids.length - o.latestPerEntity); k < ids.length; k++) {
-        const id = ids[k] as number;
-        if (!overlap.has(id)) overlap.set(id, 0);
-      }
+      const slots = this.byEntity.get(e) ?? [];
+      for (let k = Math.max(0, slots.length - o.latestPerEntity); k < slots.length; k++)
+        touch(slots[k] as number);
     }
     // The best by shared rarity (ties: the later story), among stories about the item's labs or
     // programs, and apart from them the best few about other labs or none that share its rare
@@ -588,7 +622,9 @@ export class StoryIndex {
     const related: [number, number][] = [];
     const unrelated: [number, number][] = [];
     const relatedLimit = o.maxCandidates + o.latestPerEntity;
-    for (const [id, w] of overlap) {
+    for (const slot of touched) {
+      const id = this.idAt[slot] as number;
+      const w = shared[slot] as number;
       // Most stories that share a word fall short of both lists: they are not even looked up.
       const intoRelated = fits(related, relatedLimit, id, w);
       const intoUnrelated = w > 0 && fits(unrelated, o.maxUnrelated, id, w);
