@@ -187,7 +187,10 @@ class Trie<K extends string> {
       needsTech: spec.needsTech,
       ai: spec.ai,
       unless: compileRules(spec.unless),
-      after: lowerSet(spec.after),
+      // Written as headlines write them ("U.S."), compared as the tokenizer reads them ("us").
+      after: spec.after
+        ? new Set(spec.after.map((w) => tokenize(decodeEntities(w).text).lower.join('')))
+        : undefined,
     });
     this.size++;
   }

@@ -11,6 +11,10 @@ import { conditionSchema } from './schema.js';
 
 const groupId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'ids are lower-case words joined by hyphens');
 const phrase = z.string().min(1);
+/** An `after:` list: the one word just before a term, so a phrase could never match. */
+const afterWords = z
+  .array(z.string().regex(/^\S+$/, 'one word each (the word just before the term), not a phrase'))
+  .min(1);
 
 /** A topic term: a plain phrase (any letter case), or one with a case rule and word rules. */
 export const termSchema = z.union([
@@ -21,7 +25,7 @@ export const termSchema = z.union([
       case: z.enum(['sensitive', 'insensitive']).default('insensitive'),
       unless: z.array(conditionSchema).default([]),
       /** Counts only right after one of these words (instead of its group's `after`). */
-      after: z.array(phrase).min(1).optional(),
+      after: afterWords.optional(),
     })
     .strict(),
 ]);
@@ -44,7 +48,7 @@ export const topicGroupSchema = z
      * act when a government is their subject ("EU asks xAI…", "Brazil tells Meta…"), and ordinary
      * words anywhere else ("OpenAI asks investors…").
      */
-    after: z.array(phrase).min(1).optional(),
+    after: afterWords.optional(),
   })
   .strict();
 export type TopicGroup = z.infer<typeof topicGroupSchema>;

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compileMatcher, type Matcher } from '../../src/match/matcher.js';
 import type { MatchResult } from '../../src/match/types.js';
 import { loadRoster } from '../../src/roster/load.js';
+import { loadVocabulary } from '../../src/roster/vocabulary.js';
 import { decodeEntities } from '../../src/text/entities.js';
 import { tokenize } from '../../src/text/tokenize.js';
 
@@ -83,6 +84,15 @@ describe('a government as the subject of a verb that acts on a lab (group `gover
   it('counts the verb only right after the subject, not anywhere in the headline', () => {
     expect(run('EU asks xAI about Grok').topics).toContain('government-acts');
     expect(run('EU firms say xAI asks too much for Grok').topics).not.toContain('government-acts');
+  });
+
+  it('reads an `after:` word as headlines write it ("U.S." is the word before "frobs")', () => {
+    const v = loadVocabulary();
+    const frobs = { id: 'frobbing', role: 'act' as const, weight: 1, after: ['U.S.'], terms: ['frobs'] };
+    const m = compileMatcher(loadRoster(), { vocabulary: { ...v, topics: [...v.topics, frobs] } });
+    expect(m.match({ title: 'U.S. frobs Meta’s Llama', summary: '' }).topics).toContain('frobbing');
+    expect(m.match({ title: 'US frobs Meta’s Llama', summary: '' }).topics).toContain('frobbing');
+    expect(m.match({ title: 'Meta frobs the US', summary: '' }).topics).not.toContain('frobbing');
   });
 });
 

@@ -21,5 +21,10 @@ describe('seeds/vocabulary.yaml', () => {
       'vocab.yaml: at decision.describedReview.group: unknown topic group "pre-release-reviews"',
     );
     expect(() => parseVocabulary('topics: [', 'vocab.yaml')).toThrow(/^vocab\.yaml: not valid YAML: /);
+    // An `after:` entry is the one word before a term: a phrase there could never match.
+    const phrase = text.replace(/after: &governmentSubjects \[/, 'after: &governmentSubjects [white house, ');
+    expect(() => parseVocabulary(phrase, 'vocab.yaml')).toThrow(
+      /^vocab\.yaml: at topics\[\d+\]\.after\[0\]: one word each/,
+    );
   });
 });
