@@ -499,7 +499,7 @@ export class StoryIndex {
   private readonly postings = new Map<string, number[]>();
   /** Lab or program → the slots of the stories about it, in the order they got it (latest last). */
   private readonly byEntity = new Map<string, number[]>();
-  /** assign's scratch: the rarity shared with the story in each slot, valid where `stampAt` is this call's. */
+  /** assign's tally: the rarity shared with the story in each slot, valid where `stampAt` is this call's. */
   private shared = new Float64Array(0);
   private stampAt = new Uint32Array(0);
   private stamp = 0;
@@ -566,8 +566,8 @@ export class StoryIndex {
     return signing.length * 2 > members.length;
   }
 
-  /** assign's scratch arrays, sized for every story, under a new stamp (older entries are void). */
-  private scratch(): { shared: Float64Array; stampAt: Uint32Array; touched: number[] } {
+  /** assign's tally of shared rarity, sized for every story, under a new stamp (older entries are void). */
+  private tally(): { shared: Float64Array; stampAt: Uint32Array; touched: number[] } {
     const n = this.idAt.length;
     if (this.shared.length < n || this.stamp === 0xffffffff) {
       const size = Math.max(n, 2 * this.shared.length, 64);
@@ -587,7 +587,7 @@ export class StoryIndex {
     // the latest stories about the same labs or programs, which share only common words at times
     // ("presses", "review") yet are the likeliest to be the same event.
     const entities = new Set([...item.labs, ...item.programs]);
-    const { shared, stampAt, touched } = this.scratch();
+    const { shared, stampAt, touched } = this.tally();
     const stamp = this.stamp;
     const probes = Object.keys(item.terms)
       .filter((t) => idf(t) > 0)
