@@ -8,9 +8,11 @@
  * `before-change` = labelled before the matcher was changed, `after-change` = labelled after it
  * was finished and never tuned on), test/fixtures/labeled-items-world.jsonl (`world`: state and
  * foreign governments, courts and look-alikes, written by a helper who never saw the vocabulary and
- * scored once after the vocabulary learnt those governments) and test/fixtures/labeled-items-acts.jsonl
+ * scored once after the vocabulary learnt those governments), test/fixtures/labeled-items-acts.jsonl
  * (`acts`: governments as the subject of a plain verb, and look-alikes, written after the
- * `government-acts` rule and never tuned on). It reports the whole set, then each group separately.
+ * `government-acts` rule and never tuned on) and test/fixtures/labeled-items-blind.jsonl (`blind`:
+ * the same kind of items and look-alikes, written by a helper who saw neither the vocabulary nor the
+ * README, scored once). It reports the whole set, then each group separately.
  * Exits 1 when alert precision or recall on the whole set is below 0.9.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -33,6 +35,7 @@ const files =
         'labeled-items-new.jsonl',
         'labeled-items-world.jsonl',
         'labeled-items-acts.jsonl',
+        'labeled-items-blind.jsonl',
       ]
         .map((f) => path.join(fixturesDir ?? 'test/fixtures', f))
         .filter((f) => existsSync(f));

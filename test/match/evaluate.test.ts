@@ -76,6 +76,18 @@ describe('a government as the subject of a verb (labeled-items-acts.jsonl)', () 
     expect(report.precision, formatReport(report)).toBeGreaterThanOrEqual(0.9);
     expect(report.recall, formatReport(report)).toBeGreaterThanOrEqual(0.85);
   });
+
+  it('holds on a blind set written by a helper who saw neither the vocabulary nor the rule', () => {
+    const blind = parseLabeledItems(
+      readFileSync(new URL('../fixtures/labeled-items-blind.jsonl', import.meta.url), 'utf8'),
+    );
+    expect(blind.length).toBeGreaterThanOrEqual(60);
+    const report = evaluate(blind, compileMatcher(roster));
+    // Scored once when added: precision 0.879, recall 0.967 (0.875 and 0.933 without the rule); the
+    // four false alerts are older (a government buying or praising a product, a CEO on Congress).
+    expect(report.precision, formatReport(report)).toBeGreaterThanOrEqual(0.85);
+    expect(report.recall, formatReport(report)).toBeGreaterThanOrEqual(0.93);
+  });
 });
 
 describe('evaluate', () => {
