@@ -50,13 +50,16 @@ describe('labelled fixture set', () => {
   });
 });
 
+/** A labelled fixture set scored by the bundled matcher; at least `size` items. */
+function scoreFixture(file: string, size: number) {
+  const set = parseLabeledItems(readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8'));
+  expect(set.length).toBeGreaterThanOrEqual(size);
+  return evaluate(set, compileMatcher(roster));
+}
+
 describe('state and foreign governments (labeled-items-world.jsonl)', () => {
   it('alerts on their actions on a lab’s AI and stays quiet on look-alikes', () => {
-    const world = parseLabeledItems(
-      readFileSync(new URL('../fixtures/labeled-items-world.jsonl', import.meta.url), 'utf8'),
-    );
-    expect(world.length).toBeGreaterThanOrEqual(80);
-    const report = evaluate(world, compileMatcher(roster));
+    const report = scoreFixture('labeled-items-world.jsonl', 80);
     // Measured when added: precision 0.917, recall 0.978 (0.905 and 0.844 before the vocabulary
     // learnt attorneys general, governors, regulators by name and government lawsuits).
     expect(report.precision, formatReport(report)).toBeGreaterThanOrEqual(0.9);
@@ -66,11 +69,7 @@ describe('state and foreign governments (labeled-items-world.jsonl)', () => {
 
 describe('a government as the subject of a verb (labeled-items-acts.jsonl)', () => {
   it('alerts on "EU asks xAI…" and "Brazil tells Meta…" and stays quiet on the same verbs after others', () => {
-    const acts = parseLabeledItems(
-      readFileSync(new URL('../fixtures/labeled-items-acts.jsonl', import.meta.url), 'utf8'),
-    );
-    expect(acts.length).toBeGreaterThanOrEqual(40);
-    const report = evaluate(acts, compileMatcher(roster));
+    const report = scoreFixture('labeled-items-acts.jsonl', 40);
     // Written after the rule, never tuned on. Measured when added: precision 0.947, recall 0.900
     // (0.909 and 0.500 before it); the false alert is older (a Capitol Hill happy hour).
     expect(report.precision, formatReport(report)).toBeGreaterThanOrEqual(0.9);
@@ -78,11 +77,7 @@ describe('a government as the subject of a verb (labeled-items-acts.jsonl)', () 
   });
 
   it('holds on a blind set written by a helper who saw neither the vocabulary nor the rule', () => {
-    const blind = parseLabeledItems(
-      readFileSync(new URL('../fixtures/labeled-items-blind.jsonl', import.meta.url), 'utf8'),
-    );
-    expect(blind.length).toBeGreaterThanOrEqual(60);
-    const report = evaluate(blind, compileMatcher(roster));
+    const report = scoreFixture('labeled-items-blind.jsonl', 60);
     // Scored once when added: precision 0.879, recall 0.967 (0.875 and 0.933 without the rule); the
     // four false alerts are older (a government buying or praising a product, a CEO on Congress).
     expect(report.precision, formatReport(report)).toBeGreaterThanOrEqual(0.85);
