@@ -438,12 +438,14 @@ function groupedByAggregator(a: StoryFeatures, b: StoryFeatures): boolean {
   return !!br && !!a.related?.some((r) => br.includes(r));
 }
 
-/** A pair's features in the model's order, reused from call to call (scoring is synchronous). */
+/** A pair's features in the model's order, reused from call to call by assign (scoring is synchronous). */
 const scratch = new Float64Array(PAIR_FEATURES.length);
+/** The same for pairProbability, apart, so a call by name can never overwrite assign's pair. */
+const byName = new Float64Array(PAIR_FEATURES.length);
 
 export function pairProbability(x: Record<PairFeature, number>, model: StoryModel): number {
-  for (let i = 0; i < PAIR_FEATURES.length; i++) scratch[i] = x[PAIR_FEATURES[i] as PairFeature];
-  return sigmoid(boostedScore(model.trees, scratch));
+  for (let i = 0; i < PAIR_FEATURES.length; i++) byName[i] = x[PAIR_FEATURES[i] as PairFeature];
+  return sigmoid(boostedScore(model.trees, byName));
 }
 
 /**
